@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make book` and `make test`.
+# Both create .venv from requirements.txt on first use (and again when it changes).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NB     ?= $(sort $(wildcard book/*.ipynb))
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help venv book test test-lib test-notebooks lab notebooks student bench clean check-python
+
+help:
+	@echo "make book       execute the notebooks (cached) and build the HTML book"
+	@echo "make test       pytest on tests/ and nbval on every notebook in book/"
+	@echo "make lab        JupyterLab on book/ with the kernel that has rnnlib"
+	@echo "make notebooks  re-execute notebooks in place (NB=book/x.ipynb for one)"
+	@echo "make student    student edition (no solutions) in _build/student"
+	@echo "make bench      speed and memory measurements (benchmarks/)"
+	@echo "make clean      remove build outputs (never notebooks)"
+
+check-python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "No '$(PYTHON)' found: install Python 3.10 or newer (or run make PYTHON=/path/to/python3)."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || { echo "Python 3.10 or newer is needed, '$(PYTHON)' is $$($(PYTHON) -c 'import platform; print(platform.python_version())'): install a newer Python and run make PYTHON=python3.1x."; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || { echo "Python's venv module is missing: install it (Debian/Ubuntu: apt-get install python3-venv) and run make again."; exit 1; }
+
+$(STAMP): requirements.txt pyproject.toml | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(PY) -m pytest tests book $(NBVAL)
+
+test-lib: $(STAMP)
+	$(PY) -m pytest tests
+
+test-notebooks: $(STAMP)
+	$(PY) -m pytest $(NB) $(NBVAL)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab book/
+
+notebooks: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 $(NB)
+
+student: $(STAMP)
+	$(PY) -m rnnlib.classroom student --out _build/student
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
