@@ -1,0 +1,176 @@
+"""Save and load parameter dicts as ``.npz`` files, safely.
+
+* :func:`save_params` writes atomically: the arrays go to a temporary file in
+  the same directory, which is then renamed over the target with
+  ``os.replace``. A crash or an error half-way never leaves a half-written
+  file at ``path``: the target holds either its old content or the new one.
+* :func:`load_params` never unpickles (``allow_pickle=False``) and, given
+  ``like=`` (a params dict such as ``model.init(rng)``), refuses a file whose
+  names, shapes or dtype kinds differ, naming the offending array.
+
+Overwriting: saving to an existing ``.npz`` file replaces it (pass
+``overwrite=False`` to refuse). A path that is a directory, that does not end
+in ``.npz``, or an existing file that is not an ``.npz`` archive is never
+written to.
+"""
+
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+__all__ = ["save_params", "load_params"]
+
+_ZIP_MAGIC = b"PK\x03\x04"  # an .npz file is a zip archive
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"  # a zip archive with no entries (np.savez of {})
+
+
+def _check_path(path, argname="path"):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{argname}: expected a str or os.PathLike, got {type(path).__name__}")
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not path.endswith(".npz"):
+        raise ValueError(f"{argname}: expected a path ending in '.npz', got {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{argname} {path!r} is a directory, not an .npz file")
+    return path
+
+
+def _is_npz(path):
+    with open(path, "rb") as f:
+        head = f.read(4)
+    return head in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save_params(path, params, overwrite=True):
+    """Write a params dict to an ``.npz`` file atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file; must end in ``.npz`` (nothing is appended to it). Its
+        directory must exist.
+    params : dict of str to ndarray
+        Numeric arrays (bool, integer or floating). Each is stored under its
+        key with its shape and dtype.
+    overwrite : bool
+        If True (default) an existing ``.npz`` file at ``path`` is replaced.
+        If False an existing file is an error.
+
+    Raises
+    ------
+    TypeError
+        ``params`` is not a dict of numeric arrays with str keys.
+    ValueError
+        ``path`` does not end in ``.npz``.
+    IsADirectoryError
+        ``path`` is a directory.
+    FileExistsError
+        ``path`` exists and ``overwrite`` is False, or it exists and is not
+        an ``.npz`` archive (it is left untouched).
+    """
+    path = _check_path(path)
+    if not isinstance(params, dict):
+        raise TypeError(f"params: expected a dict of numpy arrays, got {type(params).__name__}")
+    arrays = {}
+    for key, value in params.items():
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"params: expected non-empty str keys, got {key!r}")
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"params[{key!r}]: expected a numeric array (bool, int or float), got dtype {arr.dtype}"
+            )
+        arrays[key] = arr
+    if os.path.lexists(path):
+        if not overwrite:
+            raise FileExistsError(f"path {path!r} exists and overwrite=False")
+        if not os.path.isfile(path) or not _is_npz(path):
+            raise FileExistsError(
+                f"path {path!r} exists and is not an .npz archive; refusing to overwrite it"
+            )
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; use the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_params(path, like=None):
+    """Load a params dict saved by :func:`save_params`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An ``.npz`` file.
+    like : dict of str to ndarray, optional
+        Reference params (for example ``model.init(rng)``). If given, the file
+        must hold exactly the same names, each with the same shape and the
+        same dtype kind (float, int, ...; the precision may differ, the
+        arrays are returned as stored).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Fresh arrays in the order stored.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        The file is not an ``.npz`` archive, holds pickled objects, or does
+        not match ``like`` (the message names the missing, extra or
+        mismatched array).
+    """
+    path = _check_path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            params = {key: np.array(data[key]) for key in data.files}
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, AttributeError, TypeError) as err:
+        raise ValueError(f"path {path!r} is not a valid params .npz file: {err}") from err
+    if like is not None:
+        _check_like(params, like, path)
+    return params
+
+
+def _check_like(params, like, path):
+    if not isinstance(like, dict):
+        raise TypeError(f"like: expected a params dict, got {type(like).__name__}")
+    missing = [k for k in like if k not in params]
+    extra = [k for k in params if k not in like]
+    if missing:
+        raise ValueError(f"{path!r} has no array {missing[0]!r} (missing: {missing})")
+    if extra:
+        raise ValueError(f"{path!r} has an unexpected array {extra[0]!r} (extra: {extra})")
+    for key, ref in like.items():
+        ref = np.asarray(ref)
+        got = params[key]
+        if got.shape != ref.shape:
+            raise ValueError(
+                f"array {key!r} in {path!r} has shape {got.shape}, expected {ref.shape}"
+            )
+        if got.dtype.kind != ref.dtype.kind:
+            raise ValueError(
+                f"array {key!r} in {path!r} has dtype {got.dtype} (kind {got.dtype.kind!r}), "
+                f"expected the kind of {ref.dtype} ({ref.dtype.kind!r})"
+            )
