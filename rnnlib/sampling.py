@@ -1,0 +1,98 @@
+"""Sampling text from a character model, one character at a time.
+
+::
+
+    state = cell.run(params, one_hot(prompt[:-1]))        # read the prompt (no trace)
+    x = one_hot(prompt[-1])
+    repeat n_chars times:
+        h, state, _ = cell.step(params, x, state)         # (1, H)
+        z = h @ W_y.T + b_y                               # logits over the V characters
+        p = softmax(z / temperature)
+        next id ~ p;  x = one_hot(next id)
+
+The temperature rescales the logits before the softmax: 1 samples from the
+model's distribution, below 1 sharpens it (towards always taking the most
+likely character), above 1 flattens it (towards uniform noise).
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from rnnlib._checks import check_rng, check_size
+from rnnlib.activations import softmax
+from rnnlib.data import CharVocab, one_hot
+
+__all__ = ["sample_chars"]
+
+
+def _check_char_model(model, vocab):
+    if not isinstance(vocab, CharVocab):
+        raise TypeError(f"vocab: expected a CharVocab, got {type(vocab).__name__}")
+    if not hasattr(model, "cell") or not hasattr(model, "head"):
+        raise TypeError(f"model: expected a SequenceModel, got {type(model).__name__}")
+    if model.head.kind != "softmax":
+        raise ValueError(f"model: expected a 'softmax' head for sampling characters, got {model.head.kind!r}")
+    V = vocab.size
+    if model.cell.input_size != V or model.head.output_size != V:
+        raise ValueError(
+            f"model: expected input_size = output_size = vocab.size = {V}, "
+            f"got input_size={model.cell.input_size}, output_size={model.head.output_size}"
+        )
+
+
+def sample_chars(model, params, vocab, prompt, n_chars, temperature=1.0, rng=None):
+    """Continue ``prompt`` with ``n_chars`` characters sampled from the model.
+
+    Parameters
+    ----------
+    model : SequenceModel
+        A character model: softmax head, ``input_size == output_size == vocab.size``
+        (``output`` may be "all" or "last"; sampling goes step by step).
+    params : dict
+        The model's parameters (not modified).
+    vocab : CharVocab
+    prompt : str
+        At least one character, all in ``vocab``. It sets the state; the
+        sample continues from its last character.
+    n_chars : int
+        Number of characters to generate, >= 1.
+    temperature : float
+        > 0; divides the logits before the softmax.
+    rng : numpy.random.Generator
+        Source of randomness (required; the result is deterministic given it).
+
+    Returns
+    -------
+    str
+        The ``n_chars`` generated characters (without the prompt).
+    """
+    _check_char_model(model, vocab)
+    check_rng(rng)
+    n_chars = check_size("n_chars", n_chars)
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
+        raise TypeError(f"temperature: expected a number > 0, got {type(temperature).__name__}")
+    if not (0 < temperature < math.inf):
+        raise ValueError(f"temperature: expected a finite number > 0, got {temperature!r}")
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError(f"prompt: expected a non-empty str, got {prompt!r}")
+    ids = vocab.encode(prompt)  # ValueError for characters outside the vocabulary
+    cell_params = model.cell_params(params)
+    dtype = cell_params["W"].dtype
+    V = vocab.size
+    if len(ids) > 1:
+        state = model.cell.run(cell_params, one_hot(ids[:-1, None], V, dtype), None)
+    else:
+        state = model.cell.zero_state(1, dtype)
+    x = one_hot(ids[-1:], V, dtype)  # (1, V)
+    out = np.empty(n_chars, dtype=np.int64)
+    for i in range(n_chars):
+        h, state, _ = model.cell.step(cell_params, x, state)
+        z = model.head.logits(params, h)[0] / temperature
+        p = softmax(z)
+        cdf = np.cumsum(p)
+        nxt = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), V - 1)
+        out[i] = nxt
+        x = one_hot(out[i : i + 1], V, dtype)
+    return vocab.decode(out)

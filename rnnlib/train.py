@@ -1,0 +1,266 @@
+"""The training loop: the only place where weights change.
+
+One step of :func:`fit`::
+
+    X, Y = next batch
+    loss, grads, _ = model.loss_and_grads(params, X, Y)   # or truncated BPTT over chunks
+    norm = global_norm(grads)                             # logged before clipping
+    grads = clip(grads)                                   # optional
+    params, opt_state = optimizer.update(params, grads, opt_state)
+
+Truncated backpropagation through time (:func:`tbptt_loss_and_grads`) splits
+each sequence into chunks of ``k`` steps, carries the hidden state from chunk
+to chunk but lets no gradient cross a chunk boundary, so memory grows with
+``k`` instead of ``T``.
+"""
+
+import collections.abc
+import math
+import numbers
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from rnnlib._checks import check_option, check_size
+from rnnlib.clip import clip_by_global_norm, clip_elementwise, global_norm
+
+__all__ = ["fit", "evaluate", "tbptt_loss_and_grads"]
+
+
+def _check_model(model):
+    if not hasattr(model, "loss_and_grads") or not hasattr(model, "cell"):
+        raise TypeError(f"model: expected a SequenceModel, got {type(model).__name__}")
+
+
+def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
+    """Loss and truncated-BPTT gradients over chunks of ``k`` steps.
+
+    The sequence ``X`` (T, B, D) is cut into chunks ``X[s : s + k]``. Each
+    chunk starts from the final state of the previous one (the forward pass
+    is exactly the full one), but its backward pass stops at the chunk's
+    start: the carried state is treated as a constant.
+
+    ``output="all"`` (the character model): with ``T_c`` the length of chunk
+    ``c`` and ``L_c`` its mean loss::
+
+        loss  = sum_c (T_c / T) * L_c          # equals the full-sequence mean loss
+        grads = sum_c (T_c / T) * dL_c/dparams # each dL_c backpropagated inside chunk c only
+
+    ``output="last"``: only the last chunk holds the loss; the earlier chunks
+    are run forward without a trace (``cell.run``) to produce its initial
+    state, so the gradient reaches back at most ``k`` steps.
+
+    Parameters
+    ----------
+    model : SequenceModel
+    params : dict
+    X : ndarray, shape (T, B, D)
+    Y : ndarray
+        Targets as for ``model.loss_and_grads``: (T, B, O) / (T, B) for
+        output="all", (B, O) / (B,) for output="last".
+    k : int
+        Chunk length, >= 1. ``k >= T`` gives full BPTT.
+    loss : str, optional
+        As in ``model.loss_and_grads``.
+    state : dict, optional
+        Initial state (zeros if None).
+
+    Returns
+    -------
+    (loss, grads, final_state)
+        As ``model.loss_and_grads`` returns them. ``grads["X"]`` covers all
+        T steps; ``grads["h0"]`` (and ``"c0"``) are truncated too: zero
+        unless the first chunk's backward pass reaches them.
+    """
+    _check_model(model)
+    k = check_size("k", k)
+    X = np.asarray(X)
+    if X.ndim != 3:
+        raise ValueError(f"X: expected shape (T, B, D), got {X.shape}")
+    T = X.shape[0]
+    if k >= T:
+        return model.loss_and_grads(params, X, Y, loss=loss, state=state)
+    starts = range(0, T, k)
+    if model.output == "last":
+        start = starts[-1]
+        state = model.cell.run(model.cell_params(params), X[:start], state)
+        value, grads, final = model.loss_and_grads(params, X[start:], Y, loss=loss, state=state)
+        dX = np.zeros_like(X, dtype=grads["X"].dtype)
+        dX[start:] = grads["X"]
+        grads["X"] = dX
+        for key in ("h0", "c0"):
+            if key in grads:
+                grads[key] = np.zeros_like(grads[key])  # truncated: no path back to the initial state
+        return value, grads, final
+    Y = np.asarray(Y)
+    if Y.ndim < 2 or Y.shape[0] != T:
+        raise ValueError(f"Y: expected a time axis of length T={T} first (output='all'), got shape {Y.shape}")
+    total, grads, dX = 0.0, None, []
+    for s in starts:
+        w = min(k, T - s) / T  # weight of this chunk in the mean over all T steps
+        value, g, state = model.loss_and_grads(params, X[s : s + k], Y[s : s + k], loss=loss, state=state)
+        total += w * value
+        dX.append(w * g.pop("X"))
+        if grads is None:
+            grads = {key: w * v for key, v in g.items()}  # h0 / c0 from the first chunk only
+        else:
+            for key in grads:
+                if key not in ("h0", "c0"):
+                    grads[key] = grads[key] + w * g[key]
+    grads["X"] = np.concatenate(dX, axis=0)
+    return total, grads, state
+
+
+def _parse_clip(clip):
+    if clip is None:
+        return None
+    if not (isinstance(clip, tuple) and len(clip) == 2):
+        raise TypeError(f"clip: expected None, ('global', max_norm) or ('elementwise', limit), got {clip!r}")
+    kind = check_option("clip[0]", clip[0], ("global", "elementwise"))
+    value = clip[1]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 < value < math.inf):
+        raise ValueError(f"clip[1]: expected a finite threshold > 0, got {value!r}")
+    return kind, float(value)
+
+
+def _is_pair_of_arrays(batches):
+    return (
+        isinstance(batches, (tuple, list))
+        and len(batches) == 2
+        and all(isinstance(b, np.ndarray) for b in batches)
+    )
+
+
+def _batch_source(batches, steps):
+    """A function ``step -> (X, Y)`` for the kinds of ``batches`` fit accepts."""
+    if callable(batches):
+        return batches
+    if _is_pair_of_arrays(batches):
+        return lambda step: batches
+    if isinstance(batches, collections.abc.Sequence):
+        if len(batches) == 0:
+            raise ValueError("batches: expected at least one (X, Y) batch, got an empty sequence")
+        return lambda step: batches[step % len(batches)]
+    if isinstance(batches, collections.abc.Iterable):
+        iterator = iter(batches)
+
+        def next_batch(step):
+            try:
+                return next(iterator)
+            except StopIteration:
+                raise ValueError(
+                    f"batches: the iterator ran out after {step} batches, expected steps={steps}; "
+                    "pass a list (cycled), an endless iterator or a callable(step)"
+                ) from None
+
+        return next_batch
+    raise TypeError(
+        "batches: expected (X, Y), a list of (X, Y) batches, an iterable or a callable(step), "
+        f"got {type(batches).__name__}"
+    )
+
+
+def fit(
+    model,
+    params,
+    batches,
+    optimizer,
+    steps,
+    clip=None,
+    tbptt=None,
+    loss=None,
+    progress=True,
+    callback=None,
+):
+    """Train ``model`` for ``steps`` optimizer steps; returns new params and the history.
+
+    Parameters
+    ----------
+    model : SequenceModel
+    params : dict
+        Starting parameters; never mutated.
+    batches : (X, Y), list of (X, Y), iterable of (X, Y), or callable
+        Where each step's batch comes from: one fixed batch ``(X, Y)`` used
+        at every step; a list of batches, cycled (epochs); an iterator such
+        as :func:`rnnlib.data.char_batches` (an error if it runs out); or a
+        function ``batches(step) -> (X, Y)``. Shapes as in
+        ``model.loss_and_grads``: X (T, B, D).
+    optimizer : SGD, Momentum or Adam
+    steps : int
+        Number of updates, >= 1.
+    clip : None, ("global", max_norm) or ("elementwise", limit)
+        Gradient clipping before each update (:mod:`rnnlib.clip`).
+    tbptt : int, optional
+        Chunk length for truncated BPTT (:func:`tbptt_loss_and_grads`);
+        None backpropagates through the whole sequence.
+    loss : {"mse", "bce", "ce"}, optional
+        Default: the model's ``default_loss``.
+    progress : bool
+        Show a tqdm progress bar with the running loss.
+    callback : callable, optional
+        Called after every update as ``callback(step, params, loss)``.
+
+    Returns
+    -------
+    params : dict
+        The trained parameters (new arrays).
+    history : dict
+        ``"loss"``: the batch loss at each step, before that step's update;
+        ``"grad_norm"``: the global norm of the parameter gradients before
+        clipping. Lists of ``steps`` floats.
+
+    Raises
+    ------
+    FloatingPointError
+        The loss or the gradient norm became NaN or inf (the message names
+        the step); lower the learning rate or clip.
+    """
+    _check_model(model)
+    steps = check_size("steps", steps)
+    clip = _parse_clip(clip)
+    if tbptt is not None:
+        tbptt = check_size("tbptt", tbptt)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback: expected a callable or None, got {type(callback).__name__}")
+    next_batch = _batch_source(batches, steps)
+    opt_state = optimizer.init(params)
+    history = {"loss": [], "grad_norm": []}
+    bar = tqdm(range(steps), desc="fit", unit="step", disable=not progress)
+    for step in bar:
+        batch = next_batch(step)
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise TypeError(f"batches: expected (X, Y) pairs, got {type(batch).__name__} at step {step}")
+        X, Y = batch
+        if tbptt is None:
+            value, grads, _ = model.loss_and_grads(params, X, Y, loss=loss)
+        else:
+            value, grads, _ = tbptt_loss_and_grads(model, params, X, Y, tbptt, loss=loss)
+        norm = global_norm(grads)
+        if not (math.isfinite(value) and math.isfinite(norm)):
+            raise FloatingPointError(
+                f"fit: at step {step} the loss is {value} and the gradient norm {norm}; "
+                "lower the learning rate or pass clip=('global', 1.0)"
+            )
+        if clip is not None:
+            if clip[0] == "global":
+                grads, _ = clip_by_global_norm(grads, clip[1])
+            else:
+                grads = clip_elementwise(grads, clip[1])
+        params, opt_state = optimizer.update(params, grads, opt_state)
+        history["loss"].append(value)
+        history["grad_norm"].append(norm)
+        if progress:
+            bar.set_postfix(loss=f"{value:.4g}", refresh=False)
+        if callback is not None:
+            callback(step, params, value)
+    bar.close()
+    return params, history
+
+
+def evaluate(model, params, X, Y, loss=None):
+    """The model's mean loss on ``(X, Y)`` as a float (no gradients, no update).
+
+    Same arguments and loss conventions as ``model.loss_and_grads``.
+    """
+    _check_model(model)
+    return model.loss(params, X, Y, loss=loss)
