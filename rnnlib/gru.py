@@ -1,0 +1,218 @@
+"""Gated recurrent unit (Cho et al., 2014), in the book's and in PyTorch's convention.
+
+Gate order. The fused parameters hold G = 3 blocks of H rows in the order
+**r, z, n** (reset gate, update gate, candidate), the order of
+``torch.nn.GRU``. The candidate is n_t in the code and in PyTorch, h~_t in the
+book (views "W_h^x", "W_h^r", "b_h" alias "W_n^x", "W_n^h", "b_n").
+
+Two conventions (``variant``), time-major (x_t (B, D), h_t (B, H))::
+
+    variant="book" (the book's text; the default)
+        r_t = sigmoid(W_r^x x_t + W_r^h h_{t-1} + b_r)
+        z_t = sigmoid(W_z^x x_t + W_z^h h_{t-1} + b_z)
+        n_t = tanh(W_n^x x_t + W_n^h (r_t * h_{t-1}) + b_n)          reset BEFORE the matrix
+        h_t = (1 - z_t) * h_{t-1} + z_t * n_t                        z_t = share of the NEW candidate
+
+    variant="pytorch" (torch.nn.GRU, cuDNN)
+        r_t, z_t as above (b = PyTorch's bias_ih + bias_hh)
+        hn_t = W_n^h h_{t-1} + b_hn                                  extra parameter "b_hn" (H,)
+        n_t = tanh(W_n^x x_t + b_n + r_t * hn_t)                     reset AFTER the matrix
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}                        z_t = share of the OLD state
+
+Cho et al. (2014) write the update the other way around from the book,
+``h_t = z_t * h_{t-1} + (1 - z_t) * h~_t`` (z keeps the old state, as in
+PyTorch), and put the reset before the matrix (as in the book). Flipping z
+only renames the gate (z <-> 1 - z), but the place of the reset changes the
+function, so the two variants cannot be converted into each other exactly;
+only variant="pytorch" converts to and from ``torch.nn.GRU``.
+"""
+
+import numpy as np
+
+from rnnlib._cell import BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, gate_scale, linear_backward, make_trace, previous, upstream
+from rnnlib._checks import check_option
+
+__all__ = ["GRU"]
+
+VARIANTS = ("book", "pytorch")
+
+
+DOC = {  # fills the shared docstring sections of forward and backward
+    "params": '``{"W": (3H, D+H), "b": (3H,)}`` (+ ``"b_hn": (H,)`` for variant="pytorch")',
+    "state": '``{"h": (B, H)}``',
+    "trace": '"r", "z", "n", "h" (+ "hn" = W_n^h h_{t-1} + b_hn for "pytorch")',
+    "grads": '"W" (3H, D+H), "b" (3H,) (+ "b_hn" (H,)), "X" (T, B, D), "h0" (B, H)',
+}
+
+
+@document(CLASS_SECTIONS, cell="", extra="""
+variant : {"book", "pytorch"}, optional
+    "book" (default): reset before the recurrent matrix,
+    ``h_t = (1 - z_t) h_{t-1} + z_t n_t``. "pytorch": as ``torch.nn.GRU``.""")
+class GRU(Cell):
+    """GRU cell with gates r, z, n (see the module docstring for both variants).
+
+    Notes
+    -----
+    Parameters ``{"W": (3H, D+H), "b": (3H,)}`` (+ ``"b_hn": (H,)`` for
+    "pytorch"); ``num_params() = 3H(D+H) + 3H`` (+ H). State ``{"h": (B, H)}``.
+    Trace keys: "r", "z", "n", "h" (+ "hn" for "pytorch"), each (T, B, H).
+    """
+
+    blocks = ("r", "z", "n")
+    state_names = ("h",)
+    aliases = {"W_h^x": "W_n^x", "W_h^r": "W_n^h", "b_h": "b_n"}
+
+    def __init__(self, input_size, hidden_size, variant="book"):
+        super().__init__(input_size, hidden_size)
+        object.__setattr__(self, "variant", check_option("variant", variant, VARIANTS))
+        pytorch = variant == "pytorch"
+        object.__setattr__(self, "extra_params", ("b_hn",) if pytorch else ())
+        object.__setattr__(self, "gate_names", ("r", "z", "n") + (("hn",) if pytorch else ()))
+        object.__setattr__(self, "trace_names", self.gate_names + ("h",))
+
+    def _options(self):
+        return {"variant": self.variant}
+
+    @document(FORWARD_SECTIONS, **DOC)
+    def forward(self, params, X, state=None):
+        """Run the cell over a sequence (equations of ``self.variant`` in the module docstring)."""
+        return self._forward(*self._check_forward(params, X, state))
+
+    @document(BACKWARD_SECTIONS, **DOC)
+    def backward(self, params, trace, dH_seq=None, dfinal_state=None):
+        """Exact backpropagation through time.
+
+        Going back from t = T to 1, ``dh = dH_seq[t] + dh_next`` is the total
+        gradient on h_t (``da_k``: gradient of gate k's pre-activation)::
+
+            variant="book"
+                da_z = dh * (n - h_{t-1}) * z * (1 - z)
+                da_n = dh * z * (1 - n^2)
+                drh  = da_n @ W_n^h                        gradient on r * h_{t-1}
+                da_r = drh * h_{t-1} * r * (1 - r)
+                dh_next = dh * (1 - z) + drh * r + [da_r, da_z] @ [W_r^h; W_z^h]
+                dW_n^h += da_n^T (r * h_{t-1}),  dW_{r,z}^h += da_{r,z}^T h_{t-1}
+
+            variant="pytorch"
+                da_n = dh * (1 - z) * (1 - n^2)
+                da_z = dh * (h_{t-1} - n) * z * (1 - z)
+                dhn  = da_n * r,   da_r = da_n * hn * r * (1 - r)
+                dh_next = dh * z + [da_r, da_z, dhn] @ W^h
+                dW^h += [da_r, da_z, dhn]^T h_{t-1},  db_hn += sum_B dhn
+
+        and in both ``dW^x += da^T x_t``, ``db += sum_B da``, ``dx_t = da @ W^x``.
+        """
+        return self._backward(*self._check_backward(params, trace, dH_seq, dfinal_state))
+
+    def _forward(self, p, X, state):
+        T, B, D = X.shape
+        H = self.hidden_size
+        s, _ = gate_scale("rz", self.blocks, H, X.dtype)
+        Ws = p["W"] * s[:, None]  # sigmoid rows halved: sigmoid(a) = 0.5 tanh(a/2) + 0.5
+        A = np.matmul(X.reshape(T * B, D), Ws[:, :D].T).reshape(T, B, 3 * H)  # W^x x_t, all t at once
+        A += p["b"] * s
+        Hs = np.empty((T + 1, B, H), X.dtype)  # h_0 .. h_T
+        Hs[0] = state["h"]
+        book = self.variant == "book"
+        step = self._step_book if book else self._step_pytorch
+        HN = None if book else np.empty((T, B, H), X.dtype)
+        work = (np.empty((B, 3 * H), X.dtype), np.empty((B, H), X.dtype))
+        for t in range(T):
+            step(A[t], Hs[t], Hs[t + 1], Ws[:, D:], p.get("b_hn"), work, None if book else HN[t])
+        gates = {k: A[:, :, n * H : (n + 1) * H] for n, k in enumerate(self.blocks)}
+        if not book:
+            gates["hn"] = HN
+        trace = make_trace(dict(gates, h=Hs[1:]), X, state, {"h": Hs[T]})
+        return trace["h"], trace
+
+    @staticmethod
+    def _step_book(a, h_prev, h, Wh, b_hn, work, hn):
+        """One book step in place: a (B, 3H) enters as W^x x_t + b, leaves as [r, z, n]."""
+        H = h.shape[1]
+        rz, n = a[:, : 2 * H], a[:, 2 * H :]
+        tmp, rh = work[0][:, : 2 * H], work[1]
+        np.matmul(h_prev, Wh[: 2 * H].T, out=tmp)
+        rz += tmp
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5  # r, z = sigmoid(W^x x_t + W^h h_{t-1} + b)
+        r, z = rz[:, :H], rz[:, H:]
+        np.multiply(r, h_prev, out=rh)
+        np.matmul(rh, Wh[2 * H :].T, out=tmp[:, :H])
+        n += tmp[:, :H]
+        np.tanh(n, out=n)  # n = tanh(W_n^x x_t + W_n^h (r * h_{t-1}) + b_n)
+        np.subtract(n, h_prev, out=h)
+        h *= z
+        h += h_prev  # h_t = h_{t-1} + z (n - h_{t-1}) = (1 - z) h_{t-1} + z n
+
+    @staticmethod
+    def _step_pytorch(a, h_prev, h, Wh, b_hn, work, hn):
+        """One PyTorch step in place: a (B, 3H) enters as W^x x_t + b, leaves as [r, z, n]; fills hn."""
+        H = h.shape[1]
+        rz, n = a[:, : 2 * H], a[:, 2 * H :]
+        tmp, rhn = work
+        np.matmul(h_prev, Wh.T, out=tmp)  # W^h h_{t-1} for r, z, n at once
+        rz += tmp[:, : 2 * H]
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5  # r, z = sigmoid(W^x x_t + W^h h_{t-1} + b)
+        r, z = rz[:, :H], rz[:, H:]
+        np.add(tmp[:, 2 * H :], b_hn, out=hn)  # hn = W_n^h h_{t-1} + b_hn
+        np.multiply(r, hn, out=rhn)
+        n += rhn
+        np.tanh(n, out=n)  # n = tanh(W_n^x x_t + b_n + r * hn)
+        np.subtract(h_prev, n, out=h)
+        h *= z
+        h += n  # h_t = n + z (h_{t-1} - n) = (1 - z) n + z h_{t-1}
+
+    def _backward(self, p, trace, dH, dfinal):
+        X, Hs, r, z, n = trace["X"], trace["h"], trace["r"], trace["z"], trace["n"]
+        T, B, H = Hs.shape
+        W, D = p["W"], self.input_size
+        dH = upstream(dH, Hs.shape, W.dtype)
+        H_prev = previous(Hs, trace["state0"]["h"])
+        dh_next = carried(dfinal, "h", (B, H), W.dtype)
+        dh, tmp = np.empty_like(dh_next), np.empty_like(dh_next)
+        Wh = W[:, D:]
+        rz = slice(0, 2 * H)
+        # dA: gradients of the pre-activations (T, B, 3, H); first filled with the
+        # local derivatives for all t at once, then multiplied by dh in the loop
+        dA = np.empty((T, B, 3, H), W.dtype)
+        dA2 = dA.reshape(T, B, 3 * H)
+        if self.variant == "book":
+            np.multiply(H_prev, r * (1 - r), out=dA[:, :, 0])  # da_r / drh
+            np.multiply(n - H_prev, z * (1 - z), out=dA[:, :, 1])  # da_z / dh
+            np.multiply(z, 1 - n * n, out=dA[:, :, 2])  # da_n / dh
+            one_minus_z = 1 - z
+            for t in reversed(range(T)):
+                np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
+                dA[t, :, 1:] *= dh[:, None, :]  # backprop through h_t = (1-z) h_{t-1} + z n into z, n
+                np.matmul(dA[t, :, 2], Wh[2 * H :], out=tmp)  # backprop through W_n^h (r * h_{t-1})
+                dA[t, :, 0] *= tmp  # backprop through r * h_{t-1} into r
+                np.multiply(tmp, r[t], out=tmp)  # ... and into h_{t-1}
+                np.multiply(dh, one_minus_z[t], out=dh_next)  # backprop through (1-z) h_{t-1}
+                dh_next += tmp
+                np.matmul(dA2[t, :, rz], Wh[rz], out=tmp)  # backprop through W_r^h h_{t-1}, W_z^h h_{t-1}
+                dh_next += tmp
+            h_blocks = [(rz, dA2[:, :, rz], H_prev), (slice(2 * H, None), dA[:, :, 2], r * H_prev)]
+            dW, db, dX = linear_backward(W, X, [(slice(None), dA2)], h_blocks)
+            return {"W": dW, "b": db, "X": dX, "h0": dh_next}
+        # variant="pytorch": dA[:, :, 2] holds dhn (the recurrent side), dAn the input side of n
+        hn = trace["hn"]
+        dAn = (1 - z) * (1 - n * n)  # da_n / dh
+        np.multiply(hn, r * (1 - r), out=dA[:, :, 0])  # da_r / da_n
+        np.multiply(H_prev - n, z * (1 - z), out=dA[:, :, 1])  # da_z / dh
+        dA[:, :, 2] = r  # dhn / da_n
+        for t in reversed(range(T)):
+            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
+            dAn[t] *= dh  # backprop through h_t = (1-z) n + z h_{t-1} and tanh into n
+            dA[t, :, 1] *= dh  # ... into z
+            dA[t, :, 0::2] *= dAn[t][:, None, :]  # backprop through r * hn into r and hn
+            np.multiply(dh, z[t], out=dh_next)  # backprop through z * h_{t-1}
+            np.matmul(dA2[t], Wh, out=tmp)  # backprop through W^h h_{t-1} (r, z, n rows)
+            dh_next += tmp
+        x_blocks = [(rz, dA2[:, :, rz]), (slice(2 * H, None), dAn)]
+        dW, db, dX = linear_backward(W, X, x_blocks, [(slice(None), dA2, H_prev)])
+        db_hn = dA[:, :, 2].sum(axis=(0, 1))  # b_hn is added to hn
+        return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h0": dh_next}
