@@ -58,12 +58,14 @@ def global_norm(grads, keys=None):
     """
     flat = [np.asarray(grads[k], dtype=np.float64).ravel() for k in _keys(grads, keys)]
     flat = [g for g in flat if g.size]
-    if not flat:
-        return 0.0
-    # Scale by the largest entry first, so that squares of exploded gradients
-    # (|g| > 1e154) do not overflow: norm = m * sqrt(sum((g / m) ** 2)).
+    with np.errstate(over="ignore"):
+        total = sum(float(np.dot(g, g)) for g in flat)
+    if math.isfinite(total):
+        return math.sqrt(total)
+    # The squares overflowed (|g| > 1e154) or there is a NaN/inf: scale by the
+    # largest entry first, norm = m * sqrt(sum((g / m) ** 2)).
     m = float(np.max([np.max(np.abs(g)) for g in flat]))  # NaN propagates
-    if m == 0.0 or not math.isfinite(m):
+    if not math.isfinite(m):
         return m
     return m * math.sqrt(sum(float(np.dot(g / m, g / m)) for g in flat))
 
