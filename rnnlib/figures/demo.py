@@ -1,0 +1,112 @@
+"""The figure of "How to use this book's interactive figures": how big w**k gets.
+
+Backpropagation through the scalar recurrence ``h_t = w * h_{t-1} + x_t``
+multiplies the gradient by ``dh_t/dh_{t-1} = w`` at every step, so the
+gradient that reaches ``k`` steps back is scaled by ``dh_T/dh_{T-k} = w**k``.
+The figure computes that product step by step in float64, as backpropagation
+does, next to the exact value ``log10(w**k) = k * log10(w)``, and marks where
+float64 gives up: above ``np.finfo(np.float64).max`` (about 1.8e308) the product
+is ``inf`` (overflow), below the smallest subnormal (about 4.9e-324) it is ``0``
+(underflow). Plain numpy only; chapter 3 makes the precise statement for tanh
+and matrix recurrences.
+
+The slider for ``w`` goes to 5 (not 4): ``4**500`` is about 1e301, still
+below the float64 maximum, while ``5**k`` overflows at step 442, inside the
+slider's 500 steps.
+"""
+import numpy as np
+
+from rnnlib.widgets import Slider, interactive
+
+__all__ = ["gradient_factors", "gradient_power"]
+
+LOG10_MAX = float(np.log10(np.finfo(np.float64).max))
+LOG10_MIN = float(np.log10(np.finfo(np.float64).smallest_subnormal))
+Y_LIMIT = 360
+ARROW = {"arrowstyle": "->", "color": "C3", "shrinkB": 6}
+
+
+def gradient_factors(w, T):
+    """The factors ``w**k`` for ``k = 0 .. T``, computed step by step in float64.
+
+    Parameters
+    ----------
+    w : float
+        Recurrent weight, positive.
+    T : int
+        Number of steps, at least 1.
+
+    Returns
+    -------
+    k : ndarray of int, shape (T+1,)
+        The steps back, ``0 .. T``.
+    g : ndarray of float64, shape (T+1,)
+        ``g[k] = w * w * ... * w`` (k factors, ``g[0] = 1``) as float64 computes
+        it: ``inf`` after an overflow, ``0`` after an underflow.
+    log10_exact : ndarray of float64, shape (T+1,)
+        ``k * log10(w)``, the exact size, which never overflows.
+    """
+    if not w > 0:
+        raise ValueError(f"w must be positive, got {w!r}")
+    if int(T) != T or T < 1:
+        raise ValueError(f"T must be a positive integer, got {T!r}")
+    k = np.arange(int(T) + 1)
+    # Overflow to inf and underflow to 0 are what this figure shows: computed, then reported.
+    with np.errstate(over="ignore", under="ignore"):
+        g = np.cumprod(np.concatenate([[1.0], np.full(int(T), float(w))]))
+    return k, g, k * np.log10(float(w))
+
+
+def _first(mask):
+    """Index of the first True in ``mask``, or None."""
+    return int(np.argmax(mask)) if mask.any() else None
+
+
+def _power_label(exponent):
+    return f"$10^{{{exponent:g}}}$"
+
+
+@interactive(
+    w=Slider(0.1, 5.0, 0.1, default=2.0, label="recurrent weight w"),
+    T=Slider(20, 500, 20, default=200, label="sequence length T"),
+)
+def gradient_power(fig, *, w, T):
+    """The gradient factor w^k through k steps, in float64."""
+    k, g, exact = gradient_factors(w, T)
+    overflow, underflow = _first(np.isinf(g)), _first(g == 0)
+    ok = np.isfinite(g) & (g > 0)
+
+    ax = fig.add_subplot()
+    ax.axhspan(LOG10_MAX, Y_LIMIT, color="C3", alpha=0.1, lw=0)
+    ax.axhspan(-Y_LIMIT, LOG10_MIN, color="C3", alpha=0.1, lw=0)
+    ax.text(0.01, 0.985, "float64 overflow: inf", transform=ax.transAxes, va="top", color="C3")
+    ax.text(0.01, 0.015, "float64 underflow: 0", transform=ax.transAxes, va="bottom", color="C3")
+    ax.plot(k[ok], np.log10(g[ok]), color="C0", lw=4, alpha=0.5, label="float64 product $w \\cdot w \\cdots w$")
+    ax.plot(k, exact, color="0.15", lw=1, ls="--", label="exact size $k \\log_{10} w$")
+
+    if overflow is not None:
+        ax.plot(overflow, LOG10_MAX, "X", color="C3", ms=10, zorder=5)
+        ax.annotate(f"overflows float64\nat step {overflow}", (overflow, LOG10_MAX), xytext=(0.97, 0.68),
+                    textcoords="axes fraction", ha="right", va="top", color="C3", arrowprops=ARROW)
+    if underflow is not None:
+        ax.plot(underflow, LOG10_MIN, "X", color="C3", ms=10, zorder=5)
+        ax.annotate(f"underflows to 0\nat step {underflow}", (underflow, LOG10_MIN), xytext=(0.97, 0.32),
+                    textcoords="axes fraction", ha="right", va="bottom", color="C3", arrowprops=ARROW)
+
+    ticks = np.arange(-300, 301, 100)
+    ax.set_yticks(ticks, [_power_label(t) for t in ticks])
+    ax.set_ylim(-Y_LIMIT, Y_LIMIT)
+    ax.set_xlim(0, T)
+    ax.set_xlabel("steps back $k$")
+    ax.set_ylabel("gradient factor $w^k$")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right" if w > 1 else "upper right", fontsize="small", framealpha=0.9)
+
+    if overflow is not None:
+        result = f"overflows float64 at step {overflow} (inf from then on)"
+    elif underflow is not None:
+        result = f"underflows to 0 in float64 at step {underflow}"
+    else:
+        result = f"w^{T} = {g[-1]:.3g}, within float64"
+    ax.set_title(f"$w = {w:.1f}$, $T = {T}$: exact $w^{{{T}}} = 10^{{{exact[-1]:.1f}}}$", fontsize="medium")
+    return f"w = {w:.1f}, T = {T}: the product {result}; the exact w^{T} is 10^{exact[-1]:.1f}."

@@ -1,0 +1,531 @@
+"""Interactive figures that work in Jupyter *and* in the static HTML book.
+
+An interactive figure is declared once: a pure plotting function that draws
+into a matplotlib ``Figure`` it is given, plus its controls::
+
+    from rnnlib.widgets import Choice, Slider, interactive
+
+    @interactive(
+        w=Slider(0.1, 5.0, 0.1, default=1.5, label="recurrent weight w"),
+        T=Slider(10, 500, 10, default=200, label="sequence length T"),
+    )
+    def gradient_power(fig, *, w, T):
+        ax = fig.add_subplot()
+        ...
+        return "optional caption for this frame (plain text)"
+
+The decorator returns an :class:`InteractiveFigure` and registers it, so that
+``rnnlib.figures.all_figures()`` lists every declared figure and the tests sweep
+all of them. In a notebook, display it as the last expression of a cell
+(``demo.gradient_power``). Calling it, ``gradient_power(w=2.0, T=100)``,
+returns a new static ``Figure``.
+
+Two faces in one MIME bundle
+----------------------------
+Displaying the object gives one output whose bundle holds
+
+* ``application/vnd.jupyter.widget-view+json``: live ipywidgets controls
+  (``FloatSlider``/``IntSlider``/``Dropdown``) and an ``Image`` widget that is
+  redrawn on every change. JupyterLab ranks this first.
+* ``text/html``: a self-contained control for the HTML book, where no kernel
+  runs: one ``<input type="range">`` per control, the current value printed
+  next to it (``<output>``), an ``<img>`` showing a precomputed frame, a caption,
+  the frames as JSON in a ``<script type="application/json">`` and ~30 lines
+  of inline vanilla JavaScript that swap the image. Nothing is loaded from any
+  host; without JavaScript the default frame still shows. The book's
+  ``_config.yml`` (``nb_mime_priority_overrides``) drops the widget view for the
+  HTML builder, so the book shows this face.
+* ``text/plain``: a short, deterministic ``repr`` (nbval compares it).
+
+Decisions (and the measurements behind them)
+--------------------------------------------
+* Frames are PNG, palette-quantized with Pillow (64 colours, fast octree, no
+  dithering, ``optimize=True``), base64 data URIs. For the demo figure at
+  614 x 365 px a frame is about 5 kB; the same frame as matplotlib's RGBA PNG
+  is about 15 kB and as SVG about 19 kB (text drawn as paths), so quantized PNG
+  is the smallest by 3-4x and an ``<img src>`` swap is instant.
+* Frames are deterministic: rendered with Agg into one reused ``Figure``
+  (cleared between frames), encoded by Pillow without any text chunk (no
+  software name, no date). nbval's default mode skips ``image/png`` and the
+  widget view but compares ``text/plain`` and ``text/html``; the base64
+  payloads are masked by ``tests/nbval_sanitize.cfg`` so what is compared is
+  the structure, the labels, the values and the captions.
+* Which frames: each control contributes its grid values (``Slider``:
+  ``min, min + step, ..., max``; ``Choice``: its options), thinned to at most
+  ``MAX_VALUES_PER_CONTROL`` (every k-th value, always keeping min, max and the
+  default). With one control, one frame per value. With two or more:
+
+  - ``grid`` mode when the product of the counts is at most ``MAX_GRID_FRAMES``
+    (60): every combination is precomputed and every slider moves freely;
+  - otherwise ``one-at-a-time`` mode: one slider per control, each sweeping its
+    values with the other controls at their defaults. Moving a slider returns
+    the others to their defaults (so every value on the page is the one drawn),
+    and the figure says so in a note above the image.
+
+* The live face uses the full grid of each control; its redraw is one
+  ``Figure.clear()``, the plotting function, ``canvas.draw()`` and the same
+  PNG encoding (without ``optimize``). ``benchmarks/bench_widgets.py`` measures
+  it (target: median under 60 ms) and the frame bytes of every figure (all
+  frames of one figure under 1 MB, also checked by ``tests/test_figures.py``).
+* matplotlib, Pillow and ipywidgets are imported inside the functions that need
+  them, so ``import rnnlib`` needs numpy alone. No pyplot: figures are
+  ``matplotlib.figure.Figure`` objects on an Agg canvas, so nothing is shown
+  twice by the inline backend and no global figure state builds up.
+* A plotting function must draw every allowed value without exception and
+  without numpy or matplotlib warnings; where a figure *shows* an overflow it
+  computes under a local ``np.errstate`` and reports it in the picture and the
+  caption. ``tests/test_figures.py`` checks every registered figure at the
+  minimum, default and maximum of every control with warnings as errors.
+"""
+from __future__ import annotations
+
+import base64
+import builtins
+import html
+import inspect
+import io
+import itertools
+import json
+import math
+from decimal import Decimal
+
+import numpy as np
+
+__all__ = ["Slider", "Choice", "InteractiveFigure", "interactive", "registered"]
+
+MAX_VALUES_PER_CONTROL = 51
+MAX_GRID_FRAMES = 60
+PALETTE_COLORS = 64
+DEFAULT_FIGSIZE = (6.4, 3.8)
+DEFAULT_DPI = 96
+
+_REGISTRY: dict = {}
+
+
+def _decimals(step):
+    """Number of decimals needed to print multiples of ``step`` exactly."""
+    exponent = Decimal(repr(float(step))).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+class Slider:
+    """A numeric control on the grid ``min, min + step, ..., max``.
+
+    Parameters
+    ----------
+    min, max, step : int or float
+        The range and its step; ``max - min`` must be a whole number of steps.
+        All three ints (and an int default) give an integer slider.
+    default : int or float
+        The initial value; must lie on the grid.
+    label : str, optional
+        Text shown next to the slider (default: the parameter name).
+    fmt : str, optional
+        Format of the displayed value, e.g. ``"{:.2f}"`` (default: as many
+        decimals as ``step`` has).
+    """
+
+    def __init__(self, min, max, step, default, label=None, fmt=None):
+        for name, value in (("min", min), ("max", max), ("step", step), ("default", default)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"Slider {name} must be an int or float, got {type(value).__name__}")
+            if not math.isfinite(value):
+                raise ValueError(f"Slider {name} must be finite, got {value!r}")
+        if not max > min:
+            raise ValueError(f"Slider max must be greater than min, got min={min!r}, max={max!r}")
+        if not step > 0:
+            raise ValueError(f"Slider step must be positive, got {step!r}")
+        count = (max - min) / step
+        if abs(count - round(count)) > 1e-9 * builtins.max(1.0, abs(count)):
+            raise ValueError(f"Slider max - min must be a whole number of steps, got min={min!r}, max={max!r}, step={step!r}")
+        self.is_int = all(isinstance(v, (int, np.integer)) for v in (min, max, step, default))
+        self.decimals = 0 if self.is_int else _decimals(step)
+        self.min, self.max, self.step = min, max, step
+        self.label, self.fmt = label, fmt
+        grid = self.values()
+        position = int(np.argmin(np.abs(np.asarray(grid, dtype=float) - default)))
+        if abs(grid[position] - default) > 1e-9 * builtins.max(1.0, abs(step)):
+            raise ValueError(f"Slider default must lie on the grid min + k*step, got default={default!r} "
+                             f"(min={min!r}, step={step!r})")
+        self.default = grid[position]
+
+    def values(self):
+        """All values of the grid, as Python ints or floats (rounded to the step's decimals)."""
+        n = int(round((self.max - self.min) / self.step)) + 1
+        if self.is_int:
+            return [int(self.min + k * self.step) for k in range(n)]
+        return [round(float(self.min + k * self.step), self.decimals) for k in range(n)]
+
+    def format(self, value):
+        """The value as displayed next to the slider."""
+        if self.fmt is not None:
+            return self.fmt.format(value)
+        return f"{value:d}" if self.is_int else f"{value:.{self.decimals}f}"
+
+    def validate(self, name, value):
+        """Return ``value`` if it is a number within ``[min, max]``, else raise."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a number in [{self.min}, {self.max}], got {type(value).__name__}")
+        if not self.min <= value <= self.max:
+            raise ValueError(f"{name} must be in [{self.min}, {self.max}], got {value!r}")
+        return value
+
+    def _live_widget(self, name):
+        import ipywidgets
+
+        kind = ipywidgets.IntSlider if self.is_int else ipywidgets.FloatSlider
+        extra = {} if self.is_int else {"readout_format": f".{self.decimals}f"}
+        return kind(value=self.default, min=self.min, max=self.max, step=self.step,
+                    description=self.label or name, continuous_update=True,
+                    style={"description_width": "initial"}, layout={"width": "min(100%, 32em)"}, **extra)
+
+    def _snap(self, value):
+        return int(round(value)) if self.is_int else round(float(value), self.decimals)
+
+    def __repr__(self):
+        return f"Slider({self.min!r}, {self.max!r}, {self.step!r}, default={self.default!r})"
+
+
+class Choice:
+    """A control that picks one of a few options (a dropdown in Jupyter).
+
+    Parameters
+    ----------
+    options : sequence of str, int or float
+        The options, passed to the plotting function as they are.
+    default : optional
+        The initial option (default: the first).
+    label : str, optional
+        Text shown next to the control (default: the parameter name).
+    """
+
+    def __init__(self, options, default=None, label=None):
+        options = list(options)
+        if not options:
+            raise ValueError("Choice options must be a non-empty sequence, got an empty one")
+        if len(set(map(repr, options))) != len(options):
+            raise ValueError(f"Choice options must be distinct, got {options!r}")
+        if default is None:
+            default = options[0]
+        if default not in options:
+            raise ValueError(f"Choice default must be one of {options!r}, got {default!r}")
+        self.options, self.default, self.label = options, default, label
+
+    def values(self):
+        """The options, in order."""
+        return list(self.options)
+
+    def format(self, value):
+        """The option as displayed next to the control."""
+        return str(value)
+
+    def validate(self, name, value):
+        """Return ``value`` if it is one of the options, else raise ValueError."""
+        if value not in self.options:
+            raise ValueError(f"{name} must be one of {self.options!r}, got {value!r}")
+        return value
+
+    def _live_widget(self, name):
+        import ipywidgets
+
+        return ipywidgets.Dropdown(options=[(str(o), o) for o in self.options], value=self.default,
+                                   description=self.label or name, style={"description_width": "initial"})
+
+    def _snap(self, value):
+        return value
+
+    def __repr__(self):
+        return f"Choice({self.options!r}, default={self.default!r})"
+
+
+def _thin(values, default):
+    """At most MAX_VALUES_PER_CONTROL of ``values``: every k-th, keeping the ends and the default."""
+    n = len(values)
+    if n <= MAX_VALUES_PER_CONTROL:
+        return list(values)
+    stride = math.ceil((n - 1) / (MAX_VALUES_PER_CONTROL - 2))
+    keep = set(range(0, n, stride)) | {n - 1, values.index(default)}
+    return [values[k] for k in sorted(keep)]
+
+
+def _png_bytes(fig, optimize):
+    """Render ``fig`` with Agg and encode it as a 64-colour palette PNG (no metadata)."""
+    from PIL import Image
+
+    fig.canvas.draw()
+    width, height = fig.canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba()).convert("RGB")
+    image = image.quantize(colors=PALETTE_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=optimize)
+    return buffer.getvalue()
+
+
+_CSS = (".rnnfig{margin:.5em 0 1em}.rnnfig-controls{display:grid;align-items:center;gap:.2em .75em;"
+        "grid-template-columns:max-content minmax(6em,20em) auto}.rnnfig-control{display:contents}"
+        ".rnnfig-input{width:100%}.rnnfig-value{font-variant-numeric:tabular-nums;font-weight:600}"
+        ".rnnfig-note{font-size:.85em;opacity:.75;margin:.25em 0}"
+        ".rnnfig-frame{display:block;max-width:100%;height:auto;background:#fff}"
+        ".rnnfig-caption{margin:.25em 0 0}")
+
+# Swaps the frame when a slider moves; the data are in the figure's own JSON script.
+_JS = """(function () {
+  var root = document.currentScript && document.currentScript.parentNode;
+  if (!root) { return; }
+  var data = JSON.parse(root.querySelector("script.rnnfig-data").textContent);
+  var inputs = root.querySelectorAll("input.rnnfig-input");
+  var outputs = root.querySelectorAll("output.rnnfig-value");
+  var img = root.querySelector("img.rnnfig-frame");
+  var caption = root.querySelector(".rnnfig-caption");
+  function show(moved) {
+    var k = [], i, frame, flat = 0;
+    for (i = 0; i < inputs.length; i++) {
+      if (data.mode === "one-at-a-time" && i !== moved) { inputs[i].value = data.defaults[i]; }
+      k.push(parseInt(inputs[i].value, 10));
+    }
+    if (data.mode === "one-at-a-time") { frame = data.lines[moved][k[moved]]; }
+    else { for (i = 0; i < k.length; i++) { flat = flat * data.sizes[i] + k[i]; } frame = data.grid[flat]; }
+    for (i = 0; i < inputs.length; i++) {
+      outputs[i].textContent = data.labels[i][k[i]];
+      inputs[i].setAttribute("aria-valuetext", data.labels[i][k[i]]);
+    }
+    img.src = data.frames[frame];
+    img.alt = data.title + ": " + data.captions[frame];
+    caption.textContent = data.captions[frame];
+  }
+  Array.prototype.forEach.call(inputs, function (input, i) {
+    input.addEventListener("input", function () { show(i); });
+  });
+})();"""
+
+
+class InteractiveFigure:
+    """A pure plotting function with its controls; see the module docstring.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(fig, **params) -> str or None`` draws into the (empty)
+        ``matplotlib.figure.Figure`` it is given; the returned string, if any,
+        is the frame's caption. It must accept every control name as a keyword.
+    controls : dict of str -> Slider or Choice
+        The controls, in display order.
+    figsize : tuple of float, optional
+        Figure size in inches.
+    dpi : int, optional
+        Dots per inch of the frames.
+    """
+
+    def __init__(self, func, controls, figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI):
+        if not callable(func):
+            raise TypeError(f"func must be callable, got {type(func).__name__}")
+        if not controls:
+            raise ValueError("controls must name at least one Slider or Choice, got none")
+        for name, control in controls.items():
+            if not isinstance(control, (Slider, Choice)):
+                raise TypeError(f"control {name!r} must be a Slider or a Choice, got {type(control).__name__}")
+        signature = inspect.signature(func)
+        accepts_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+        missing = [n for n in controls if n not in signature.parameters and not accepts_any]
+        if missing:
+            raise TypeError(f"{func.__name__}() must accept the control(s) {missing} as keyword arguments")
+        self.func = func
+        self.controls = dict(controls)
+        self.figsize, self.dpi = tuple(figsize), dpi
+        self.name = func.__name__
+        self.qualname = f"{func.__module__}.{func.__name__}"
+        self.title = (inspect.getdoc(func) or self.name).splitlines()[0].rstrip(".")
+        self.__doc__ = func.__doc__
+        self._figure = None
+        self._frames = None
+
+    # -- parameters -------------------------------------------------------
+    @property
+    def defaults(self):
+        """``{name: default}`` of every control."""
+        return {name: c.default for name, c in self.controls.items()}
+
+    def params(self, **overrides):
+        """The defaults updated with ``overrides``, each checked against its control."""
+        unknown = sorted(set(overrides) - set(self.controls))
+        if unknown:
+            raise TypeError(f"{self.name} has no control(s) {unknown}; its controls are {list(self.controls)}")
+        params = self.defaults
+        for name, value in overrides.items():
+            params[name] = self.controls[name].validate(name, value)
+        return params
+
+    # -- drawing ----------------------------------------------------------
+    def draw(self, fig, **params):
+        """Clear ``fig`` and draw the figure at ``params`` (defaults for the rest); return the caption."""
+        fig.clear()
+        caption = self.func(fig, **self.params(**params))
+        if caption is not None and not isinstance(caption, str):
+            raise TypeError(f"{self.name}() must return a caption str or None, got {type(caption).__name__}")
+        return caption or ""
+
+    def _new_figure(self):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=self.figsize, dpi=self.dpi)
+        FigureCanvasAgg(fig)
+        return fig
+
+    def __call__(self, **params):
+        """A new static ``matplotlib.figure.Figure`` drawn at ``params``."""
+        fig = self._new_figure()
+        self.draw(fig, **params)
+        return fig
+
+    def render(self, optimize=True, **params):
+        """``(png_bytes, caption)`` of one frame, drawn in the figure reused across frames."""
+        if self._figure is None:
+            self._figure = self._new_figure()
+        caption = self.draw(self._figure, **params)
+        return _png_bytes(self._figure, optimize), caption
+
+    # -- the static (HTML) face -------------------------------------------
+    def plan(self):
+        """Which frames the HTML face holds.
+
+        Returns
+        -------
+        dict
+            ``mode`` ("single", "grid" or "one-at-a-time"), ``values`` (per control,
+            the values its slider steps through) and ``points`` (the list of
+            parameter dicts to render, without repeats).
+        """
+        names = list(self.controls)
+        values = [_thin(c.values(), c.default) for c in self.controls.values()]
+        if len(names) == 1:
+            mode = "single"
+        else:
+            mode = "grid" if math.prod(map(len, values)) <= MAX_GRID_FRAMES else "one-at-a-time"
+        if mode == "one-at-a-time":
+            combos = [tuple(self.defaults[m] if m != n else v for m in names)
+                      for n, vs in zip(names, values) for v in vs]
+        else:
+            combos = list(itertools.product(*values))
+        points = list(dict.fromkeys(combos))
+        return {"mode": mode, "names": names, "values": values, "points": [dict(zip(names, p)) for p in points]}
+
+    def frames(self):
+        """The HTML face's data: plan plus ``png`` (list of bytes) and ``captions``; computed once."""
+        if self._frames is None:
+            plan = self.plan()
+            rendered = [self.render(**p) for p in plan["points"]]
+            self._frames = dict(plan, png=[r[0] for r in rendered], captions=[r[1] for r in rendered])
+        return self._frames
+
+    def _html_data(self):
+        frames = self.frames()
+        names, values = frames["names"], frames["values"]
+        index = {tuple(p[n] for n in names): i for i, p in enumerate(frames["points"])}
+        defaults = [vs.index(self.defaults[n]) for n, vs in zip(names, values)]
+        data = {
+            "title": self.title,
+            "mode": frames["mode"],
+            "sizes": [len(vs) for vs in values],
+            "defaults": defaults,
+            "labels": [[self.controls[n].format(v) for v in vs] for n, vs in zip(names, values)],
+            "frames": ["data:image/png;base64," + base64.b64encode(b).decode("ascii") for b in frames["png"]],
+            "captions": frames["captions"],
+        }
+        if frames["mode"] == "one-at-a-time":
+            data["lines"] = [[index[tuple(v if m == n else self.defaults[m] for m in names)] for v in vs]
+                             for n, vs in zip(names, values)]
+        else:
+            data["grid"] = [index[combo] for combo in itertools.product(*values)]
+        return data, index[tuple(self.defaults[n] for n in names)]
+
+    def to_html(self):
+        """The self-contained HTML control (no external loads); see the module docstring."""
+        data, first = self._html_data()
+        esc = html.escape
+        controls = []
+        for i, (name, control) in enumerate(self.controls.items()):
+            label = esc(control.label or name)
+            controls.append(
+                f'<label class="rnnfig-control"><span>{label}</span>'
+                f'<input class="rnnfig-input" type="range" name="{esc(name)}" min="0" max="{data["sizes"][i] - 1}" '
+                f'step="1" value="{data["defaults"][i]}" aria-label="{label}" '
+                f'aria-valuetext="{esc(data["labels"][i][data["defaults"][i]])}">'
+                f'<output class="rnnfig-value">{esc(data["labels"][i][data["defaults"][i]])}</output></label>')
+        note = ""
+        if data["mode"] == "one-at-a-time":
+            note = ('<p class="rnnfig-note">One slider at a time: moving a slider returns the others to '
+                    'their defaults. Run the notebook for every combination.</p>')
+        width, height = self._figure.canvas.get_width_height()
+        payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        return (
+            f'<div class="rnnfig tex2jax_ignore mathjax_ignore" data-rnnfig="{esc(self.qualname)}" '
+            f'data-mode="{data["mode"]}"><style>{_CSS}</style>'
+            f'<div class="rnnfig-controls">{"".join(controls)}</div>{note}'
+            f'<img class="rnnfig-frame" src="{data["frames"][first]}" width="{width}" height="{height}" '
+            f'alt="{esc(data["title"] + ": " + data["captions"][first])}">'
+            f'<p class="rnnfig-caption">{esc(data["captions"][first])}</p>'
+            f'<script type="application/json" class="rnnfig-data">{payload}</script>'
+            f"<script>{_JS}</script></div>"
+        )
+
+    # -- the live (Jupyter) face ------------------------------------------
+    def widget(self):
+        """Live ipywidgets controls and an ``Image`` redrawn on every change."""
+        import ipywidgets
+
+        sliders = {name: c._live_widget(name) for name, c in self.controls.items()}
+        png, caption = self.render(optimize=False)
+        image = ipywidgets.Image(value=png, format="png", layout={"max_width": "100%"})
+        text = ipywidgets.Label(value=caption)
+
+        def redraw(change=None):
+            params = {n: self.controls[n]._snap(s.value) for n, s in sliders.items()}
+            image.value, text.value = self.render(optimize=False, **params)
+
+        for slider in sliders.values():
+            slider.observe(redraw, names="value")
+        box = ipywidgets.VBox([ipywidgets.HBox(list(sliders.values()), layout={"flex_flow": "row wrap"}),
+                               image, text])
+        box.redraw = redraw
+        box.sliders = sliders
+        return box
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = dict(self.widget()._repr_mimebundle_())
+        bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.to_html()
+        return bundle
+
+    def __repr__(self):
+        controls = ", ".join(f"{n}={c!r}" for n, c in self.controls.items())
+        return f"<InteractiveFigure {self.name}: {controls}>"
+
+
+def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, **controls):
+    """Decorator: declare and register an interactive figure.
+
+    Parameters
+    ----------
+    figsize, dpi : optional
+        Size of the figure in inches and its resolution.
+    **controls : Slider or Choice
+        One control per keyword parameter of the plotting function, in display order.
+
+    Returns
+    -------
+    callable
+        Decorator turning ``func(fig, **params)`` into a registered :class:`InteractiveFigure`.
+    """
+
+    def decorate(func):
+        figure = InteractiveFigure(func, controls, figsize=figsize, dpi=dpi)
+        _REGISTRY[figure.qualname] = figure
+        return figure
+
+    return decorate
+
+
+def registered():
+    """Every figure declared so far with :func:`interactive`, sorted by qualified name."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
