@@ -433,13 +433,20 @@ def _verdict(result):
 
 # ------------------------------------------------------------ input makers
 
-#: Shapes shared by the cell checkers: (label, B, D, H, weight scale, dtype).
+def _huge_biases(arrays):
+    """Biases of +-1000 (alternating): exp(1000) overflows, np.tanh and a stable sigmoid do not."""
+    arrays["b"][0::2] = 1000.0
+    arrays["b"][1::2] = -1000.0
+
+
+#: Cases shared by the cell checkers: (label, B, D, H, weight scale, dtype, adjust).
 _CELL_SHAPES = (
-    ("a batch of 3, D=2, H=4", 3, 2, 4, 0.5, np.float64),
-    ("a batch of 1, D=1, H=1", 1, 1, 1, 0.5, np.float64),
-    ("a batch of 2, D=5, H=3", 2, 5, 3, 0.5, np.float64),
-    ("large weights, so the nonlinearities saturate", 2, 3, 3, 20.0, np.float64),
-    ("float32 arrays", 2, 3, 2, 0.5, np.float32),
+    ("a batch of 3, D=2, H=4", 3, 2, 4, 0.5, np.float64, None),
+    ("a batch of 1, D=1, H=1", 1, 1, 1, 0.5, np.float64, None),
+    ("a batch of 2, D=5, H=3", 2, 5, 3, 0.5, np.float64, None),
+    ("very large pre-activations (biases of +-1000), so the nonlinearities saturate", 2, 3, 3, 20.0, np.float64,
+     _huge_biases),
+    ("float32 arrays", 2, 3, 2, 0.5, np.float32, None),
 )
 _FLOAT32_HINT = "compute with the arrays you are given; float32 inputs should work as they are."
 _SATURATION_HINT = (
@@ -466,7 +473,7 @@ def _cell_arrays(rng, B, D, H, scale, dtype, G=1, **extra):
 
 
 def _hint_for(label, default):
-    if label.startswith("large"):
+    if label.startswith("very large"):
         return _SATURATION_HINT
     if label.startswith("float32"):
         return _FLOAT32_HINT
@@ -482,10 +489,8 @@ def _cell_cases(make_case, special=()):
     """
     rng = np.random.default_rng(2024)
     cases = []
-    for label, B, D, H, scale, dtype in _CELL_SHAPES:
-        args, expected = make_case(rng, B, D, H, scale, dtype)
-        cases.append((label, args, expected, _hint_for(label, None)))
-    for label, B, D, H, scale, dtype, adjust, hint in special:
+    shared = [(*spec, _hint_for(spec[0], None)) for spec in _CELL_SHAPES]
+    for label, B, D, H, scale, dtype, adjust, hint in (*shared, *special):
         args, expected = make_case(rng, B, D, H, scale, dtype, adjust)
         cases.append((label, args, expected, hint))
     return cases
@@ -1208,14 +1213,14 @@ def sample_with_temperature(fn):
     is the argmax. Reference: :func:`rnnlib.activations.softmax`.
     """
     cases = [
+        _Case("a single logit, V=1", test=_sample_single),
+        _Case("the same seed twice", test=_sample_determinism),
+        _Case("temperature 0 and -1 must raise ValueError", test=_sample_bad_temperature),
         _Case("temperature 1, 4000 draws", test=_sample_distribution(1.0)),
         _Case("temperature 0.5 (sharper), 4000 draws", test=_sample_distribution(0.5)),
         _Case("temperature 2 (flatter), 4000 draws", test=_sample_distribution(2.0)),
         _Case("temperature 0.001, so always the argmax", test=_sample_small_temperature,
               hint="logits / 0.001 are in the thousands: take a stable softmax (subtract the maximum)."),
-        _Case("a single logit, V=1", test=_sample_single),
-        _Case("temperature 0 and -1 must raise ValueError", test=_sample_bad_temperature),
-        _Case("the same seed twice", test=_sample_determinism),
     ]
     return _run(
         "sample_with_temperature", fn, "sample_with_temperature(logits, temperature, rng)",

@@ -1,0 +1,309 @@
+"""rnnlib.check: every checker passes a reference solution, fails friendly otherwise.
+
+The reference solutions below are written from the formulas (as a student
+would), not with rnnlib, so a pass also confirms rnnlib against the formula.
+"""
+import re
+
+import numpy as np
+import pytest
+
+from rnnlib import check
+
+
+def _sigmoid(z):
+    return 0.5 * (1 + np.tanh(0.5 * z))  # stable for any z
+
+
+def _gates(x_t, h_prev, W, b, n_blocks):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a = x_t @ W[:, :D].T + h_prev @ W[:, D:].T + b
+    return [a[:, k * H:(k + 1) * H] for k in range(n_blocks)]
+
+
+def rnn_step(x_t, h_prev, W_x, W_h, b):
+    return np.tanh(x_t @ W_x.T + h_prev @ W_h.T + b)
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def rnn_backward_step(dh_t, h_t, x_t, h_prev, W_x, W_h):
+    da = dh_t * (1 - h_t**2)  # back through tanh
+    return da @ W_x, da @ W_h, da.T @ x_t, da.T @ h_prev, da.sum(axis=0)
+
+
+def sgd_update(params, grads, lr):
+    return {k: params[k] - lr * grads[k] for k in params}
+
+
+def clip_by_global_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values())))
+    scale = min(1.0, max_norm / norm)
+    return {k: g * scale for k, g in grads.items()}, norm
+
+
+def clip_elementwise(grads, limit):
+    return {k: np.clip(g, -limit, limit) for k, g in grads.items()}
+
+
+def gradient_product(w, k):
+    return w**k
+
+
+def jacobian_product(W_h, h_seq):
+    J = np.eye(W_h.shape[0])
+    for h in h_seq:
+        J = ((1 - h**2)[:, None] * W_h) @ J  # the latest step on the left
+    return J
+
+
+def lstm_forget_gate(x_t, h_prev, c_prev, W_fx, W_fh, b_f):
+    f_t = _sigmoid(x_t @ W_fx.T + h_prev @ W_fh.T + b_f)
+    return f_t, f_t * c_prev
+
+
+def lstm_step(x_t, h_prev, c_prev, W, b):
+    a_i, a_f, a_g, a_o = _gates(x_t, h_prev, W, b, 4)
+    c_t = _sigmoid(a_f) * c_prev + _sigmoid(a_i) * np.tanh(a_g)
+    return _sigmoid(a_o) * np.tanh(c_t), c_t
+
+
+def gru_candidate(x_t, h_prev, r_t, W_hx, W_hr, b_h):
+    return np.tanh(x_t @ W_hx.T + (r_t * h_prev) @ W_hr.T + b_h)
+
+
+def gru_step(x_t, h_prev, W, b):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a_r, a_z, _ = _gates(x_t, h_prev, W, b, 3)
+    r_t, z_t = _sigmoid(a_r), _sigmoid(a_z)
+    n_t = gru_candidate(x_t, h_prev, r_t, W[2 * H:, :D], W[2 * H:, D:], b[2 * H:])
+    return (1 - z_t) * h_prev + z_t * n_t
+
+
+def adding_problem(rng, T, batch_size):
+    values = rng.random((T, batch_size))
+    i1 = rng.integers(0, T // 2, size=batch_size)
+    i2 = rng.integers(T // 2, T, size=batch_size)
+    markers = np.zeros((T, batch_size))
+    cols = np.arange(batch_size)
+    markers[i1, cols] = markers[i2, cols] = 1
+    return np.stack([values, markers], axis=-1), (values[i1, cols] + values[i2, cols])[:, None]
+
+
+def sample_with_temperature(logits, temperature, rng):
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    return int(rng.choice(len(logits), p=softmax(logits / temperature)))
+
+
+def perplexity(mean_cross_entropy):
+    return float(np.exp(mean_cross_entropy))
+
+
+REFERENCES = {name: obj for name, obj in globals().items() if name in check.CHECKERS}
+
+
+def todo(*args):
+    raise NotImplementedError("your code here")
+
+
+def run(checker, fn, capsys):
+    """Run a checker; return (result, printed text) and make sure nothing else escaped."""
+    result = getattr(check, checker)(fn)
+    captured = capsys.readouterr()
+    assert captured.err == "", captured.err
+    assert "Traceback" not in captured.out
+    assert captured.out == result.message + "\n"
+    return result, captured.out
+
+
+def test_every_checker_has_a_reference_solution():
+    assert set(REFERENCES) == set(check.CHECKERS)
+    assert set(check.CHECKERS) <= set(check.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(check.CHECKERS))
+def test_reference_solution_passes(name, capsys):
+    result, out = run(name, REFERENCES[name], capsys)
+    assert result and result.passed and result.failed is None, out
+    assert re.fullmatch(rf"All {result.checks} checks passed: `{name}` .+\.\n", out), out
+    assert repr(result) == str(result) == result.message
+
+
+@pytest.mark.parametrize("name", sorted(check.CHECKERS))
+def test_placeholder_gets_the_friendly_not_written_message(name, capsys):
+    result, out = run(name, todo, capsys)
+    assert not result
+    assert out == ("`todo` is not written yet: it still raises NotImplementedError. "
+                   "Replace the `raise` line with your code and run the cell again.\n")
+
+
+@pytest.mark.parametrize("placeholder, text", [(lambda *a: None, "returned None"), (lambda *a: ..., "returned `...`")])
+def test_none_and_ellipsis_are_unfinished(placeholder, text, capsys):
+    result, out = run("rnn_step", placeholder, capsys)
+    assert not result and result.failed is None and out.startswith(f"`rnn_step` {text}")
+
+
+def test_wrong_answer_names_the_case_and_the_expected_value(capsys):
+    def off_for_one_sequence(x_t, h_prev, W_x, W_h, b):
+        h_t = rnn_step(x_t, h_prev, W_x, W_h, b)
+        return h_t + 1.0 if len(x_t) == 1 else h_t
+
+    result, out = run("rnn_step", off_for_one_sequence, capsys)
+    assert not result and result.failed == 2
+    m = re.fullmatch(r"Check 2 of 6 failed \(a batch of 1, D=1, H=1\): expected h_t = \[\[(\S+)\]\], "
+                     r"got \[\[(\S+)\]\]\. Hint: .+\n", out)
+    assert m, out
+    expected, got = map(float, m.groups())
+    assert -1 < expected < 1 and got == pytest.approx(expected + 1, abs=2e-4)
+
+
+def test_large_arrays_show_the_worst_entry(capsys):
+    result, out = run("rnn_step", lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh.T), capsys)
+    assert re.match(r"Check 1 of 6 failed \(a batch of 3, D=2, H=4\): expected h_t\[\d, \d\] = \S+, got \S+ "
+                    r"\(h_t has shape \(3, 4\)\)\. Hint: ", out), out
+
+
+def test_messages_are_deterministic(capsys):
+    wrong = lambda x, h, c, W, b: lstm_step(x, h, c, W[::-1], b)  # noqa: E731 - blocks in the wrong order
+    first = run("lstm_step", wrong, capsys)[1]
+    assert run("lstm_step", wrong, capsys)[1] == first
+    np.set_printoptions(precision=2)  # a notebook's print options do not change the text
+    try:
+        assert run("lstm_step", wrong, capsys)[1] == first
+    finally:
+        np.set_printoptions(precision=8)
+
+
+def test_mutating_an_input_is_detected(capsys):
+    def in_place(x_t, h_prev, W_x, W_h, b):
+        h_prev *= 1.0  # harmless ...
+        h_prev += b[: h_prev.shape[1]] * 0 + 1  # ... but this changes the caller's array
+        return rnn_step(x_t, h_prev - 1, W_x, W_h, b)
+
+    result, out = run("rnn_step", in_place, capsys)
+    assert not result and "changed its input `h_prev` in place" in out
+
+
+def test_in_place_update_of_params_is_detected(capsys):
+    def sgd_in_place(params, grads, lr):
+        for k in params:
+            params[k] -= lr * grads[k]
+        return params
+
+    result, out = run("sgd_update", sgd_in_place, capsys)
+    assert not result and "changed its input `params` in place" in out
+
+
+def test_wrong_signature_gets_a_friendly_type_error(capsys):
+    result, out = run("lstm_step", lambda x_t, h_prev, W, b: (h_prev, h_prev), capsys)
+    assert not result
+    assert "your function stopped with TypeError:" in out
+    assert "Hint: the checker calls `lstm_step(x_t, h_prev, c_prev, W, b)`." in out
+
+
+def test_exception_inside_student_code_is_a_sentence(capsys):
+    result, out = run("gru_step", lambda x_t, h_prev, W, b: x_t @ W, capsys)
+    assert not result and "your function stopped with ValueError: matmul" in out
+
+
+def test_wrong_shape_and_type(capsys):
+    out = run("gru_candidate", lambda x, h, r, Wx, Wr, b: gru_candidate(x, h, r, Wx, Wr, b).T, capsys)[1]
+    assert "expected h_tilde with shape (3, 4), got shape (4, 3)" in out
+    out = run("lstm_forget_gate", lambda *a: lstm_forget_gate(*a)[0], capsys)[1]
+    assert "expected a tuple of 2 results (f_t, c_f), got an array of shape (3, 4)" in out
+    out = run("clip_by_global_norm", lambda g, m: (clip_by_global_norm(g, m)[0], [1.0]), capsys)[1]
+    assert "expected norm to be a single number, got an array of shape (1,)" in out
+    out = run("sgd_update", lambda p, g, lr: [p[k] - lr * g[k] for k in p], capsys)[1]
+    assert "expected new_params to be a dict, got a list of 1 items" in out
+
+
+def test_not_a_function(capsys):
+    result, out = run("softmax", np.zeros(3), capsys)
+    assert not result and out.startswith("check.softmax needs your function itself")
+
+
+def test_unstable_softmax_fails_at_1000_with_the_numpy_warning(capsys):
+    out = run("softmax", lambda z: np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True), capsys)[1]
+    assert out.startswith("Check 4 of 6 failed (large scores, z = [1000, 999, 998]): expected p = [0.6652, 0.2447, "
+                          "0.09003], got [nan, nan, nan] (numpy warned: overflow encountered in exp).")
+
+
+def test_naive_sigmoid_passes_with_a_note(capsys):
+    def forget_gate(x_t, h_prev, c_prev, W_fx, W_fh, b_f):
+        f_t = 1 / (1 + np.exp(-(x_t @ W_fx.T + h_prev @ W_fh.T + b_f)))
+        return f_t, f_t * c_prev
+
+    result, out = run("lstm_forget_gate", forget_gate, capsys)
+    assert result and 'Note: numpy warned "overflow encountered in exp" during check 4' in out
+
+
+def test_gru_pytorch_convention_is_caught(capsys):
+    def pytorch_update(x_t, h_prev, W, b):
+        D, H = x_t.shape[1], h_prev.shape[1]
+        a_r, a_z, _ = _gates(x_t, h_prev, W, b, 3)
+        n_t = gru_candidate(x_t, h_prev, _sigmoid(a_r), W[2 * H:, :D], W[2 * H:, D:], b[2 * H:])
+        return _sigmoid(a_z) * h_prev + (1 - _sigmoid(a_z)) * n_t
+
+    result, out = run("gru_step", pytorch_update, capsys)
+    assert not result and "z_t" in out
+
+
+def test_sampler_checks(capsys):
+    def always_argmax(logits, temperature, rng):
+        if temperature <= 0:
+            raise ValueError("temperature")
+        return int(np.argmax(logits))
+
+    out = run("sample_with_temperature", always_argmax, capsys)[1]
+    assert out.startswith("Check 4 of 7 failed (temperature 1, 4000 draws): index 0 came up in 100% of 4000 samples")
+
+    def no_guard(logits, temperature, rng):
+        return int(rng.choice(len(logits), p=softmax(logits / temperature)))
+
+    out = run("sample_with_temperature", no_guard, capsys)[1]
+    assert "Check 3 of 7 failed (temperature 0 and -1 must raise ValueError): temperature = -1: expected your " \
+           "function to raise ValueError, but it returned normally" in out
+
+    def global_rng(logits, temperature, rng):
+        return sample_with_temperature(logits, temperature, np.random.default_rng())
+
+    out = run("sample_with_temperature", global_rng, capsys)[1]
+    assert "Check 2 of 7 failed (the same seed twice): two generators with the same seed gave different samples" in out
+
+
+def test_adding_problem_checks(capsys):
+    def both_markers_early(rng, T, batch_size):
+        X, _ = adding_problem(rng, T, batch_size)
+        X[..., 1] = 0
+        X[:2, :, 1] = 1
+        return X, X[:2, :, 0].sum(axis=0)[:, None]
+
+    out = run("adding_problem", both_markers_early, capsys)[1]
+    assert out.startswith("Check 1 of 5 failed (T=10, a batch of 4): sequence 0 has 2 marker(s) in steps 0..4 and 0 "
+                          "in steps 5..9, expected exactly one in each half.")
+
+    def global_state(rng, T, batch_size):
+        return adding_problem(np.random.default_rng(), T, batch_size)
+
+    out = run("adding_problem", global_state, capsys)[1]
+    assert "Check 5 of 5 failed (the same seed twice, then another seed)" in out
+
+
+def test_gradient_product_vanishing_is_not_zero(capsys):
+    out = run("gradient_product", lambda w, k: 0.0 if w < 1 else w**k, capsys)[1]
+    assert out.startswith("Check 2 of 6 failed (w = 0.2, k = 100: vanishing): expected dh_k/dh_0 = 1.268e-70, got 0.")
+
+
+def test_float64_student_passes_the_float32_case(capsys):
+    result = run("rnn_step", lambda *a: rnn_step(*(np.asarray(x, np.float64) for x in a)), capsys)[0]
+    assert result
+
+
+def test_result_does_not_display_twice_in_jupyter(capsys):
+    result = run("perplexity", perplexity, capsys)[0]
+    assert result._ipython_display_() is None  # shows nothing: the message is already printed
+    assert capsys.readouterr().out == ""
