@@ -12,7 +12,7 @@ True
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "rel_error"]
+__all__ = ["numerical_gradient", "rel_error", "cell_gradient_errors"]
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -76,3 +76,54 @@ def rel_error(a, b):
         return 0.0
     scale = float(np.max(np.abs(a) + np.abs(b)))
     return float(np.max(np.abs(a - b))) / max(scale, 1e-300)
+
+
+def cell_gradient_errors(cell, params, X, state=None, dH_seq=None, dfinal_state=None, eps=1e-6):
+    """Check every gradient a cell's ``backward`` returns against central differences.
+
+    The scalar differentiated is the one whose gradient ``backward`` computes
+    when given ``dH_seq`` and ``dfinal_state``::
+
+        L = sum(H_seq * dH_seq) + sum_k sum(final_state[k] * dfinal_state[k])
+
+    Parameters
+    ----------
+    cell : RNN, LSTM or GRU
+        The cell to check.
+    params : dict
+        Its parameters (float64 for a clean check).
+    X : numpy.ndarray
+        (T, B, D) inputs.
+    state : dict or None
+        Initial state ``{"h": (B, H)}`` (LSTM also "c"); None means zeros.
+    dH_seq : numpy.ndarray or None
+        (T, B, H) upstream gradient on the outputs; None means zeros.
+    dfinal_state : dict or None
+        Upstream gradient on the final state; None means zeros.
+    eps : float, optional
+        Step of the central differences.
+
+    Returns
+    -------
+    dict
+        ``rel_error`` of every returned gradient: each parameter name, "X",
+        and "h0" (LSTM also "c0"). Below ~1e-7 in float64 for a correct backward.
+    """
+    if state is None:
+        state = cell.zero_state(X.shape[1], params["W"].dtype)
+    upstream = {k: np.zeros_like(v) for k, v in state.items()}
+    upstream.update(dfinal_state or {})
+    dH = np.zeros(X.shape[:2] + (cell.hidden_size,)) if dH_seq is None else dH_seq
+
+    def loss(p, X_, s):
+        H_seq, trace = cell.forward(p, X_, s)
+        return np.sum(H_seq * dH) + sum(np.sum(trace.final_state[k] * upstream[k]) for k in s)
+
+    grads = cell.backward(params, cell.forward(params, X, state)[1], dH_seq, dfinal_state)
+    errors = {k: rel_error(grads[k], numerical_gradient(lambda v: loss({**params, k: v}, X, state), params[k], eps))
+              for k in cell.param_shapes()}
+    errors["X"] = rel_error(grads["X"], numerical_gradient(lambda v: loss(params, v, state), X, eps))
+    for k in state:
+        num = numerical_gradient(lambda v: loss(params, X, {**state, k: v}), state[k], eps)
+        errors[k + "0"] = rel_error(grads[k + "0"], num)
+    return errors

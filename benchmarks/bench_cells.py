@@ -1,0 +1,154 @@
+"""Speed of rnnlib's cells against PyTorch's CPU nn.RNN / nn.LSTM / nn.GRU.
+
+Measures forward + backward (gradients for every parameter, the input and the
+initial states, given an upstream gradient dH on every output) in float64 at
+the same shapes, alternating rnnlib and torch repetitions and reporting the
+median time of each. Threads are left at the machine's default for both.
+
+    python benchmarks/bench_cells.py             # 3 shapes, 5 repetitions
+    python benchmarks/bench_cells.py --quick     # smallest shape only, 3 repetitions
+
+Without torch installed it prints rnnlib's numbers only.
+
+Columns: rnnlib and torch milliseconds, ratio = rnnlib / torch (below 1:
+rnnlib faster), rnnlib GFLOP/s counting the matrix products only
+(6 * T * B * G*H * (D+H) flops: one for forward, two for backward), and that
+rate as a percentage of numpy's own matmul throughput on a large square product.
+"""
+
+import argparse
+import platform
+import statistics
+import time
+
+import numpy as np
+
+from rnnlib.gru import GRU
+from rnnlib.lstm import LSTM
+from rnnlib.rnn import RNN
+
+try:
+    import torch
+except ImportError:  # the benchmark still reports rnnlib's numbers
+    torch = None
+
+SHAPES = [(100, 32, 8, 64), (100, 64, 128, 256), (50, 128, 256, 512)]  # (T, B, D, H)
+CELLS = [  # (label, rnnlib cell factory, torch module name or None)
+    ("RNN tanh", lambda D, H: RNN(D, H), "RNN"),
+    ("LSTM", lambda D, H: LSTM(D, H), "LSTM"),
+    ("GRU pytorch", lambda D, H: GRU(D, H, variant="pytorch"), "GRU"),
+    ("GRU book", lambda D, H: GRU(D, H, variant="book"), "GRU"),
+]
+
+
+def blas_info():
+    """Name and threads of numpy's BLAS (threadpoolctl if available)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        libs = [f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)" for i in threadpool_info()]
+        return "; ".join(libs) or "unknown"
+    except ImportError:
+        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{cfg.get('name')} {cfg.get('version')} (threadpoolctl not installed: thread count unknown)"
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def matmul_gflops(n=1024, repeats=5):
+    """numpy float64 matmul throughput (GFLOP/s) on an (n, n) @ (n, n) product, median of repeats."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    a @ b
+    return 2 * n**3 / statistics.median(timed(lambda: a @ b) for _ in range(repeats)) / 1e9
+
+
+def rnnlib_job(cell, T, B, rng):
+    params = cell.init(rng)
+    X = rng.standard_normal((T, B, cell.input_size))
+    state = {k: rng.standard_normal((B, cell.hidden_size)) for k in cell.state_names}
+    dH = rng.standard_normal((T, B, cell.hidden_size))
+
+    def job():
+        _, trace = cell.forward(params, X, state)
+        return cell.backward(params, trace, dH)
+
+    return job
+
+
+def torch_job(name, cell, T, B, rng):
+    D, H = cell.input_size, cell.hidden_size
+    net = getattr(torch.nn, name)(D, H).double()
+    X = torch.tensor(rng.standard_normal((T, B, D)), requires_grad=True)
+    h0 = torch.tensor(rng.standard_normal((1, B, H)), requires_grad=True)
+    c0 = torch.tensor(rng.standard_normal((1, B, H)), requires_grad=True)
+    dH = torch.tensor(rng.standard_normal((T, B, H)))
+    inputs = [X, h0, c0] + list(net.parameters())
+    state = (h0, c0) if name == "LSTM" else h0
+
+    def job():
+        for t in inputs:
+            t.grad = None
+        out, _ = net(X, state)
+        out.backward(dH)  # gradients for all parameters, X, h0 (and c0)
+
+    return job
+
+
+def bench(shapes, repeats):
+    peak = max(matmul_gflops(n) for n in (1024, 2048))
+    print(f"python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas_info()}")
+    if torch is None:
+        print("torch is not installed: showing rnnlib only (pip install torch to compare)")
+    else:
+        print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
+    print(f"numpy float64 matmul throughput: {peak:.1f} GFLOP/s; {repeats} interleaved repetitions, median\n")
+    head = f"{'T,B,D,H':<18} {'cell':<12} {'rnnlib ms':>10} {'torch ms':>10} {'ratio':>6} {'GFLOP/s':>8} {'% matmul':>9}"
+    print(head)
+    print("-" * len(head))
+    rows = []
+    for T, B, D, H in shapes:
+        for label, make, torch_name in CELLS:
+            cell = make(D, H)
+            rng = np.random.default_rng(0)
+            ours = rnnlib_job(cell, T, B, rng)
+            theirs = torch_job(torch_name, cell, T, B, rng) if torch is not None else None
+            ours()
+            if theirs:
+                theirs()
+            t_ours, t_theirs = [], []
+            for _ in range(repeats):
+                t_ours.append(timed(ours))
+                if theirs:
+                    t_theirs.append(timed(theirs))
+            ms = statistics.median(t_ours) * 1e3
+            flops = 6 * T * B * cell.num_blocks * H * (D + H)
+            gflops = flops / ms / 1e6
+            if theirs:
+                tms = statistics.median(t_theirs) * 1e3
+                torch_cols = f"{tms:>10.1f} {ms / tms:>6.2f}"
+            else:
+                torch_cols = f"{'-':>10} {'-':>6}"
+            shape = f"{T},{B},{D},{H}"
+            print(f"{shape:<18} {label:<12} {ms:>10.1f} {torch_cols} {gflops:>8.1f} {100 * gflops / peak:>8.0f}%", flush=True)
+            rows.append((shape, label, ms, gflops))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repetitions per measurement")
+    parser.add_argument("--quick", action="store_true", help="smallest shape only, 3 repetitions")
+    args = parser.parse_args()
+    if args.quick:
+        bench(SHAPES[:1], 3)
+    else:
+        bench(SHAPES, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
