@@ -1,0 +1,162 @@
+"""Figures of chapter 1, "From feed-forward to recurrence".
+
+* :data:`stock_predictor`: the 3-day stock-price predictor unrolled in time,
+  with every intermediate value of the text's four steps written on it::
+
+      y_1 = sigmoid(W_1 X_1 + b)              a_1 = y_1 W_2
+      y_2 = sigmoid(W_1 X_2 + a_1 + b)        a_2 = y_2 W_2
+      y_3 = sigmoid(W_1 X_3 + a_2 + b)
+      output = sigmoid(W_3 y_3 + b_3)
+
+  The values come from rnnlib itself: ``RNN(1, 1, activation="sigmoid")``
+  with ``W^x = W_1``, ``W^h = W_2``, ``b = b`` and a sigmoid ``Head(1, 1)``
+  with ``W_y = W_3``, ``b_y = b_3`` (:func:`predictor_values`).
+* :data:`activation_compare`: tanh and sigmoid and their derivatives, with
+  the values at a chosen pre-activation ``z``.
+"""
+import re
+
+import numpy as np
+
+from rnnlib.activations import sigmoid
+from rnnlib.heads import Head
+from rnnlib.rnn import RNN
+from rnnlib.widgets import Slider, interactive
+
+__all__ = ["predictor_values", "stock_predictor", "activation_compare"]
+
+_CELL = RNN(1, 1, activation="sigmoid")
+_HEAD = Head(1, 1, kind="sigmoid")
+
+
+def predictor_values(W_1, W_2, W_3, b, b_3, X_1, X_2, X_3):
+    """Every intermediate value of the 3-day predictor, computed by rnnlib.
+
+    Parameters
+    ----------
+    W_1, W_2, W_3, b, b_3 : float
+        Input weight, recurrent weight, output weight, hidden bias, output bias.
+    X_1, X_2, X_3 : float
+        The prices of days 1, 2 and 3.
+
+    Returns
+    -------
+    dict
+        ``"y_1", "y_2", "y_3"`` (hidden states), ``"a_1", "a_2"``
+        (``a_t = y_t W_2``, what the loop carries into the next step) and
+        ``"output"``, as Python floats.
+    """
+    params = {"W": np.array([[W_1, W_2]], dtype=float), "b": np.array([b], dtype=float)}
+    X = np.array([X_1, X_2, X_3], dtype=float).reshape(3, 1, 1)  # (T, B, D) = (3, 1, 1)
+    H_seq, _ = _CELL.forward(params, X)
+    y = H_seq[:, 0, 0]
+    out, _ = _HEAD.forward({"W_y": np.array([[W_3]], dtype=float), "b_y": np.array([b_3], dtype=float)}, H_seq[-1])
+    values = {f"y_{t + 1}": float(y[t]) for t in range(3)}
+    values.update({f"a_{t + 1}": float(y[t] * W_2) for t in range(2)})
+    values["output"] = float(out[0, 0])
+    return values
+
+
+_INPUT, _HIDDEN, _OUTPUT = "#e3eefa", "#fdf0d5", "#dcf1e0"
+
+
+def _canvas(fig, xlim, ylim):
+    """A transform from diagram coordinates to the figure, without the cost of an Axes."""
+    from matplotlib.transforms import Affine2D
+
+    (x0, x1), (y0, y1) = xlim, ylim
+    return Affine2D().translate(-x0, -y0).scale(1 / (x1 - x0), 1 / (y1 - y0)) + fig.transFigure
+
+
+def _box(fig, tr, x, y, title, value, color, width=2.15, height=0.9):
+    from matplotlib.patches import FancyBboxPatch
+
+    fig.add_artist(FancyBboxPatch((x - width / 2, y - height / 2), width, height, fc=color, ec="0.3", lw=1.1,
+                                  boxstyle="round,pad=0.02,rounding_size=0.12", transform=tr))
+    fig.text(x, y + 0.17, title, ha="center", va="center", fontsize=8.5, transform=tr)
+    fig.text(x, y - 0.2, value, ha="center", va="center", fontsize=10.5, fontweight="bold", transform=tr)
+
+
+def _arrow(fig, tr, start, end, label=None, offset=(0.0, 0.0), ha="center"):
+    from matplotlib.patches import FancyArrowPatch
+
+    fig.add_artist(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="0.25", lw=1.3,
+                                   shrinkA=0, shrinkB=0, transform=tr))
+    if label:
+        fig.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], label,
+                 ha=ha, va="center", fontsize=8.5, color="0.15", transform=tr)
+
+
+_Z = np.linspace(-5.0, 5.0, 201)
+_TANH = np.tanh(_Z)
+_SIG = sigmoid(_Z)
+
+_PARAM = {"min": -3.0, "max": 3.0, "step": 0.5}
+_PRICE = {"min": 0.0, "max": 1.0, "step": 0.25}
+
+
+_SUB = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
+
+
+def _sub(text):
+    """``"W_1"`` -> ``"W\u2081"``: unicode subscripts (plain text draws much faster than mathtext)."""
+    return re.sub(r"_(\d)", lambda m: m.group(1).translate(_SUB), text)
+
+
+@interactive(
+    figsize=(8.0, 3.1),
+    dpi=84,
+    W_1=Slider(**_PARAM, default=1.0, label="W₁ (input weight)"),
+    W_2=Slider(**_PARAM, default=0.5, label="W₂ (recurrent weight)"),
+    b=Slider(**_PARAM, default=-0.5, label="b (hidden bias)"),
+    W_3=Slider(**_PARAM, default=2.0, label="W₃ (output weight)"),
+    b_3=Slider(**_PARAM, default=-1.0, label="b₃ (output bias)"),
+    X_1=Slider(**_PRICE, default=0.25, label="X₁ (price, day 1)"),
+    X_2=Slider(**_PRICE, default=0.5, label="X₂ (price, day 2)"),
+    X_3=Slider(**_PRICE, default=0.75, label="X₃ (price, day 3)"),
+)
+def stock_predictor(fig, *, W_1, W_2, b, W_3, b_3, X_1, X_2, X_3):
+    """The 3-day stock-price predictor unrolled in time, with every value."""
+    v = predictor_values(W_1, W_2, W_3, b, b_3, X_1, X_2, X_3)
+    tr = _canvas(fig, (-1.25, 11.3), (-0.6, 3.6))
+    xs = (0.0, 3.3, 6.6)
+    prices = (X_1, X_2, X_3)
+    sums = ("W_1X_1 + b", "W_1X_2 + a_1 + b", "W_1X_3 + a_2 + b")
+    for t in range(3):
+        _box(fig, tr, xs[t], 0.0, _sub(f"price X_{t + 1} (day {t + 1})"), f"{prices[t]:.2f}", _INPUT)
+        _box(fig, tr, xs[t], 2.0, _sub(f"y_{t + 1} = \u03c3({sums[t]})"), f"{v[f'y_{t + 1}']:.4f}", _HIDDEN)
+        _arrow(fig, tr, (xs[t], 0.45), (xs[t], 1.55), _sub(f"W_1X_{t + 1} = {W_1 * prices[t]:+.3f}"), (0.12, 0), "left")
+    for t in range(2):
+        _arrow(fig, tr, (xs[t] + 1.075, 2.0), (xs[t + 1] - 1.075, 2.0),
+               _sub(f"a_{t + 1} = y_{t + 1} W_2\n= {v[f'a_{t + 1}']:+.4f}"), (0, 0.42))
+    _box(fig, tr, 9.9, 2.0, _sub("output = \u03c3(W_3 y_3 + b_3)"), f"{v['output']:.4f}", _OUTPUT, width=2.5)
+    _arrow(fig, tr, (xs[2] + 1.075, 2.0), (9.9 - 1.25, 2.0), _sub(f"W_3 = {W_3:+.1f}\nb_3 = {b_3:+.1f}"), (0, 0.42))
+    fig.text(5.0, 3.3, _sub(f"shared by all three steps:  W_1 = {W_1:+.1f},  W_2 = {W_2:+.1f},  b = {b:+.1f}"),
+            ha="center", va="center", fontsize=9.5, transform=tr)
+    return (f"y_1 = {v['y_1']:.4f}, y_2 = {v['y_2']:.4f}, y_3 = {v['y_3']:.4f}; "
+            f"predicted price for day 4: {v['output']:.4f}.")
+
+
+@interactive(
+    figsize=(7.2, 3.4),
+    dpi=84,
+    z=Slider(-5.0, 5.0, 0.5, default=0.0, label="pre-activation z"),
+)
+def activation_compare(fig, *, z):
+    """tanh and sigmoid, and their slopes, at a pre-activation z."""
+    s_z, th_z = float(sigmoid(z)), float(np.tanh(z))
+    ds_z, dth_z = s_z * (1 - s_z), 1 - th_z**2
+    ax = fig.add_axes((0.08, 0.14, 0.6, 0.74))
+    ax.plot(_Z, _TANH, color="C0", lw=2, label="tanh(z)")
+    ax.plot(_Z, 1 - _TANH**2, color="C0", lw=1.3, ls="--", label="tanh'(z) = 1 - tanh(z)\u00b2")
+    ax.plot(_Z, _SIG, color="C1", lw=2, label="sigmoid(z)")
+    ax.plot(_Z, _SIG * (1 - _SIG), color="C1", lw=1.3, ls="--", label="sigmoid'(z) = s(1 - s)")
+    ax.plot([z] * 4, [th_z, dth_z, s_z, ds_z], "o", color="0.15", ms=4)
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axvline(z, color="0.6", lw=0.8, ls=":")
+    ax.set(xlim=(-5, 5), ylim=(-1.1, 1.1), xlabel="z", xticks=[-4, -2, 0, 2, 4], yticks=[-1, -0.5, 0, 0.5, 1])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    fig.text(0.70, 0.42, f"at z = {z:+.1f}\n\ntanh(z)      = {th_z:+.4f}\ntanh'(z)     =  {dth_z:.4f}\n"
+             f"sigmoid(z)   =  {s_z:.4f}\nsigmoid'(z)  =  {ds_z:.4f}", family="monospace", fontsize=8.5, va="top")
+    return (f"z = {z:+.1f}: tanh(z) = {th_z:+.4f} (slope {dth_z:.4f}), "
+            f"sigmoid(z) = {s_z:.4f} (slope {ds_z:.4f}).")
