@@ -51,8 +51,10 @@ lab: $(STAMP)
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 $(NB)
 
+# STUDENT_OPTS: launch-button settings for the class, e.g.
+#   make student STUDENT_OPTS="--repository-url <class-repo-url> --jupyterhub-url <hub-url>"
 student: $(STAMP)
-	$(PY) -m rnnlib.classroom student --out _build/student
+	$(PY) -m rnnlib.classroom student --out _build/student --html $(STUDENT_OPTS)
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

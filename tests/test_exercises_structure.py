@@ -6,6 +6,7 @@ notebook built here, with one mistake planted at a time.
 """
 import contextlib
 import io
+import re
 from pathlib import Path
 
 import nbformat
@@ -196,3 +197,12 @@ def test_solution_in_a_different_notebook_label_clash(tmp_path):
     report = classroom.validate([a, b])
     assert report[a] == []
     assert any("is also used in 01_a.ipynb" in p for p in report[b])
+
+
+def test_teachers_guide_names_only_existing_exercises():
+    guide = (ROOT / "book" / "teachers_guide.md").read_text()
+    named = set(re.findall(r"`(ex-ch\d\d-[\w-]+)`", guide))
+    existing = {ex.label for p in NOTEBOOKS for ex in classroom.exercises(nbformat.read(p, as_version=4))}
+    assert named <= existing, f"the teachers' guide names exercises that do not exist: {sorted(named - existing)}"
+    planned = set(re.findall(r"`(\w+)`", guide)) & set(check.CHECKERS)
+    assert planned == set(check.CHECKERS), f"checkers missing from the guide: {sorted(set(check.CHECKERS) - planned)}"
