@@ -1,0 +1,32 @@
+"""Sphinx extension for the book's HTML: each inline script once per page.
+
+Sphinx 7.4 registers a body-only script that an extension adds after the
+builder starts (``app.add_js_file(None, body=...)``) twice: once as it is added
+(file name ``None``) and again when pages are prepared (file name ``""``), and
+the two copies do not compare equal. sphinx-thebe adds such a script declaring
+``const THEBE_JS_URL``; its second copy throws "Identifier 'THEBE_JS_URL' has
+already been declared" on every page. This keeps the first copy of each script.
+"""
+
+
+def _key(script):
+    attributes = sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())
+    return getattr(script, "filename", str(script)) or "", attributes
+
+
+def drop_repeated_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, kept = set(), []
+    for script in scripts:
+        key = repr(_key(script))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    scripts[:] = kept
+
+
+def setup(app):
+    app.connect("html-page-context", drop_repeated_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
