@@ -107,7 +107,8 @@ def bench(shapes, repeats):
     else:
         print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
     print(f"numpy float64 matmul throughput: {peak:.1f} GFLOP/s; {repeats} interleaved repetitions, median\n")
-    head = f"{'T,B,D,H':<18} {'cell':<12} {'rnnlib ms':>10} {'torch ms':>10} {'ratio':>6} {'GFLOP/s':>8} {'% matmul':>9}"
+    columns = ("rnnlib ms", 10), ("torch ms", 10), ("ratio", 6), ("GFLOP/s", 8), ("% matmul", 9)
+    head = f"{'T,B,D,H':<18} {'cell':<12} " + " ".join(f"{name:>{width}}" for name, width in columns)
     print(head)
     print("-" * len(head))
     rows = []
@@ -134,7 +135,8 @@ def bench(shapes, repeats):
             else:
                 torch_cols = f"{'-':>10} {'-':>6}"
             shape = f"{T},{B},{D},{H}"
-            print(f"{shape:<18} {label:<12} {ms:>10.1f} {torch_cols} {gflops:>8.1f} {100 * gflops / peak:>8.0f}%", flush=True)
+            percent = 100 * gflops / peak
+            print(f"{shape:<18} {label:<12} {ms:>10.1f} {torch_cols} {gflops:>8.1f} {percent:>8.0f}%", flush=True)
             rows.append((shape, label, ms, gflops))
     return rows
 

@@ -153,7 +153,8 @@ def make_trace(arrays, X, state0, final_state):
         view = arr.view()
         view.flags.writeable = False
         trace[key] = view
-    trace["X"] = X
+    trace["X"] = X.view()
+    trace["X"].flags.writeable = False
     trace["state0"] = {k: v.copy() for k, v in state0.items()}
     return trace
 
@@ -355,7 +356,9 @@ class Cell:
         p = self._params(params)
         dtype = p["W"].dtype
         if not isinstance(trace, Trace):
-            raise TypeError(f"trace: expected the Trace returned by {type(self).__name__}.forward, got {type(trace).__name__}")
+            raise TypeError(
+                f"trace: expected the Trace returned by {type(self).__name__}.forward, got {type(trace).__name__}"
+            )
         check_keys("trace", trace, ("X", "state0") + self.trace_names, what="entry")
         T, B, _ = trace["X"].shape
         sizes = {"T": T, "B": B, "H": self.hidden_size}

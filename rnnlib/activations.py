@@ -56,6 +56,20 @@ def sigmoid_from_half_(a):
     return a
 
 
+def sigmoid_grad_from_output(s, out):
+    """``out <- s * (1 - s)``, the derivative of the sigmoid written from its output s; returns ``out``."""
+    np.subtract(1, s, out=out)
+    out *= s
+    return out
+
+
+def tanh_grad_from_output(y, out):
+    """``out <- 1 - y^2``, the derivative of tanh written from its output y; returns ``out``."""
+    np.multiply(y, y, out=out)
+    np.subtract(1, out, out=out)
+    return out
+
+
 @_doc(out="Values in [-1, 1]")
 def tanh(z):
     """Hyperbolic tangent, ``tanh(z) = (exp(z) - exp(-z)) / (exp(z) + exp(-z))``."""

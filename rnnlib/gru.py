@@ -29,7 +29,21 @@ only variant="pytorch" converts to and from ``torch.nn.GRU``.
 
 import numpy as np
 
-from rnnlib._cell import BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, gate_scale, linear_backward, make_trace, previous, upstream
+from rnnlib.activations import sigmoid_grad_from_output as dsig
+from rnnlib.activations import tanh_grad_from_output as dtanh
+from rnnlib._cell import (
+    BACKWARD_SECTIONS,
+    CLASS_SECTIONS,
+    FORWARD_SECTIONS,
+    Cell,
+    carried,
+    document,
+    gate_scale,
+    linear_backward,
+    make_trace,
+    previous,
+    upstream,
+)
 from rnnlib._checks import check_option
 
 __all__ = ["GRU"]
@@ -181,10 +195,14 @@ class GRU(Cell):
         dA = np.empty((T, B, 3, H), W.dtype)
         dA2 = dA.reshape(T, B, 3 * H)
         if self.variant == "book":
-            np.multiply(H_prev, r * (1 - r), out=dA[:, :, 0])  # da_r / drh
-            np.multiply(n - H_prev, z * (1 - z), out=dA[:, :, 1])  # da_z / dh
-            np.multiply(z, 1 - n * n, out=dA[:, :, 2])  # da_n / dh
-            one_minus_z = 1 - z
+            dr, dz, dn = (dA[:, :, k] for k in range(3))
+            dsig(r, dr)
+            dr *= H_prev  # da_r / drh = h_{t-1} * r(1-r)
+            dsig(z, dz)
+            dz *= n - H_prev  # da_z / dh = (n - h_{t-1}) * z(1-z)
+            dtanh(n, dn)
+            dn *= z  # da_n / dh = z * (1-n^2)
+            one_minus_z = np.subtract(1, z)
             for t in reversed(range(T)):
                 np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
                 dA[t, :, 1:] *= dh[:, None, :]  # backprop through h_t = (1-z) h_{t-1} + z n into z, n
@@ -200,10 +218,14 @@ class GRU(Cell):
             return {"W": dW, "b": db, "X": dX, "h0": dh_next}
         # variant="pytorch": dA[:, :, 2] holds dhn (the recurrent side), dAn the input side of n
         hn = trace["hn"]
-        dAn = (1 - z) * (1 - n * n)  # da_n / dh
-        np.multiply(hn, r * (1 - r), out=dA[:, :, 0])  # da_r / da_n
-        np.multiply(H_prev - n, z * (1 - z), out=dA[:, :, 1])  # da_z / dh
-        dA[:, :, 2] = r  # dhn / da_n
+        dAn = dtanh(n, np.empty_like(n))
+        dAn *= 1 - z  # da_n / dh = (1-z) * (1-n^2)
+        dr, dz, dhn = (dA[:, :, k] for k in range(3))
+        dsig(r, dr)
+        dr *= hn  # da_r / da_n = hn * r(1-r)
+        dsig(z, dz)
+        dz *= H_prev - n  # da_z / dh = (h_{t-1} - n) * z(1-z)
+        dhn[...] = r  # dhn / da_n
         for t in reversed(range(T)):
             np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
             dAn[t] *= dh  # backprop through h_t = (1-z) n + z h_{t-1} and tanh into n

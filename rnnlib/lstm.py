@@ -21,7 +21,22 @@ Equations, at every step t (time-major: x_t (B, D), states (B, H))::
 
 import numpy as np
 
-from rnnlib._cell import BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, INIT_SECTIONS, Cell, carried, document, gate_scale, linear_backward, make_trace, previous, upstream
+from rnnlib.activations import sigmoid_grad_from_output as dsig
+from rnnlib.activations import tanh_grad_from_output as dtanh
+from rnnlib._cell import (
+    BACKWARD_SECTIONS,
+    CLASS_SECTIONS,
+    FORWARD_SECTIONS,
+    INIT_SECTIONS,
+    Cell,
+    carried,
+    document,
+    gate_scale,
+    linear_backward,
+    make_trace,
+    previous,
+    upstream,
+)
 
 __all__ = ["LSTM"]
 
@@ -130,11 +145,16 @@ class LSTM(Cell):
         # local derivatives for all t at once, then multiplied by dc / dh in the loop
         dA = np.empty((T, B, 4, H), W.dtype)
         di, df, dg, do = (dA[:, :, n] for n in range(4))
-        np.multiply(g, i * (1 - i), out=di)  # da_i / dc
-        np.multiply(previous(Cs, trace["state0"]["c"]), f * (1 - f), out=df)  # da_f / dc
-        np.multiply(i, 1 - g * g, out=dg)  # da_g / dc
-        np.multiply(tanh_C, o * (1 - o), out=do)  # da_o / dh
-        dc_dh = o * (1 - tanh_C * tanh_C)  # dC_t / dh_t through h_t = o * tanh(C_t)
+        dsig(i, di)
+        di *= g  # da_i / dc = g * i(1-i)
+        dsig(f, df)
+        df *= previous(Cs, trace["state0"]["c"])  # da_f / dc = C_{t-1} * f(1-f)
+        dtanh(g, dg)
+        dg *= i  # da_g / dc = i * (1-g^2)
+        dsig(o, do)
+        do *= tanh_C  # da_o / dh = tanh(C_t) * o(1-o)
+        dc_dh = dtanh(tanh_C, np.empty_like(o))
+        dc_dh *= o  # dC_t / dh_t through h_t = o * tanh(C_t)
         dh_next = carried(dfinal, "h", (B, H), W.dtype)
         dc_next = carried(dfinal, "c", (B, H), W.dtype)
         dh, dc = np.empty_like(dh_next), np.empty_like(dc_next)

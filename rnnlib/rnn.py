@@ -11,9 +11,20 @@ Parameters: ``{"W": (H, D+H), "b": (H,)}`` (G = 1 block), views "W^x", "W^h", "b
 
 import numpy as np
 
-from rnnlib._cell import BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, linear_backward, make_trace, previous, upstream
+from rnnlib._cell import (
+    BACKWARD_SECTIONS,
+    CLASS_SECTIONS,
+    FORWARD_SECTIONS,
+    Cell,
+    carried,
+    document,
+    linear_backward,
+    make_trace,
+    previous,
+    upstream,
+)
 from rnnlib._checks import check_option
-from rnnlib.activations import sigmoid_from_half_
+from rnnlib.activations import sigmoid_from_half_, sigmoid_grad_from_output, tanh_grad_from_output
 
 __all__ = ["RNN"]
 
@@ -25,8 +36,8 @@ def _sigmoid(a, out):
 
 # name: (act(a, out=h), act'(a) written from h = act(a) into out)
 ACTIVATIONS = {
-    "tanh": (lambda a, out: np.tanh(a, out=out), lambda h, out: np.subtract(1, np.square(h, out=out), out=out)),
-    "sigmoid": (_sigmoid, lambda h, out: np.multiply(h, np.subtract(1, h, out=out), out=out)),
+    "tanh": (lambda a, out: np.tanh(a, out=out), tanh_grad_from_output),
+    "sigmoid": (_sigmoid, sigmoid_grad_from_output),
     "relu": (lambda a, out: np.maximum(a, 0, out=out), lambda h, out: np.greater(h, 0, out=out, casting="unsafe")),
     "identity": (lambda a, out: np.copyto(out, a), lambda h, out: out.fill(1)),
 }

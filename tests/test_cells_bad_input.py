@@ -33,7 +33,11 @@ def raises(exc, message):
 @pytest.mark.parametrize(
     "make, exc, message",
     [
-        (lambda: RNN(D, H, activation="softplus"), ValueError, "activation: expected one of 'tanh', 'sigmoid', 'relu', 'identity', got 'softplus'"),
+        (
+            lambda: RNN(D, H, activation="softplus"),
+            ValueError,
+            "activation: expected one of 'tanh', 'sigmoid', 'relu', 'identity', got 'softplus'",
+        ),
         (lambda: GRU(D, H, variant="cho"), ValueError, "variant: expected one of 'book', 'pytorch', got 'cho'"),
         (lambda: LSTM(0, H), ValueError, "input_size: expected a positive int, got 0"),
         (lambda: LSTM(D, 2.5), TypeError, "hidden_size: expected a positive int, got float 2.5"),
@@ -124,7 +128,8 @@ def test_params_missing_key_wrong_shape_or_dtype(case):
     with raises(ValueError, "params: missing key 'b'"):
         cell.forward({"W": params["W"]}, X)
     G = cell.num_blocks
-    with raises(ValueError, f"params['W']: expected shape (G*H, D+H) = ({G * H}, {D + H}) for {cell!r}, got ({G * H}, {D + H - 1})"):
+    expected = f"params['W']: expected shape (G*H, D+H) = ({G * H}, {D + H}) for {cell!r}, got ({G * H}, {D + H - 1})"
+    with raises(ValueError, expected):
         cell.forward({**params, "W": params["W"][:, 1:]}, X)
     with raises(ValueError, f"params['b']: expected shape (G*H,) = ({G * H},)"):
         cell.views({**params, "b": params["b"][1:]})
@@ -195,7 +200,7 @@ def test_gradcheck_bad_arguments():
 
 def test_torch_conversion_refuses_what_torch_cannot_represent():
     book = GRU(D, H)
-    with raises(ValueError, "cell: expected GRU(variant='pytorch') to convert to or from torch.nn.GRU, got variant='book'"):
+    with raises(ValueError, "cell: expected GRU(variant='pytorch') to convert to or from torch.nn.GRU, got variant='book'."):
         to_torch_state_dict(book, book.init(np.random.default_rng(0)))
     with raises(ValueError, "different functions"):
         from_torch_state_dict(book, {})

@@ -14,7 +14,12 @@ from rnnlib.rnn import ACTIVATIONS, RNN
 
 CELLS = {f"rnn-{a}": partial(RNN, activation=a) for a in ACTIVATIONS}
 CELLS.update({"lstm": LSTM, "gru-book": partial(GRU, variant="book"), "gru-pytorch": partial(GRU, variant="pytorch")})
-ACT = {"tanh": np.tanh, "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0), "identity": lambda a: a}
+ACT = {
+    "tanh": np.tanh,
+    "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+    "relu": lambda a: np.maximum(a, 0),
+    "identity": lambda a: a,
+}
 
 
 def setup(name, T=5, B=3, D=2, H=4, seed=0, dtype=np.float64):

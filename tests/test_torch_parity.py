@@ -35,7 +35,8 @@ def run_torch(net, X, state, dH, dfinal):
     Xt, st = t(X), {k: t(v[None]) for k, v in state.items()}
     out, final = net(Xt, (st["h"], st["c"]) if "c" in st else st["h"])
     final = dict(zip(("h", "c"), final if isinstance(final, tuple) else (final,)))
-    loss = (out * torch.from_numpy(dH)).sum() + sum((final[k][0] * torch.from_numpy(v)).sum() for k, v in dfinal.items())
+    loss = (out * torch.from_numpy(dH)).sum()
+    loss = loss + sum((final[k][0] * torch.from_numpy(v)).sum() for k, v in dfinal.items())
     loss.backward()
     grads = {name: p.grad.numpy() for name, p in net.named_parameters()}
     grads.update(X=Xt.grad.numpy(), **{k + "0": v.grad.numpy()[0] for k, v in st.items()})
