@@ -32,17 +32,8 @@ import numpy as np
 from rnnlib.activations import sigmoid_grad_from_output as dsig
 from rnnlib.activations import tanh_grad_from_output as dtanh
 from rnnlib._cell import (
-    BACKWARD_SECTIONS,
-    CLASS_SECTIONS,
-    FORWARD_SECTIONS,
-    Cell,
-    carried,
-    document,
-    gate_scale,
-    linear_backward,
-    make_trace,
-    previous,
-    upstream,
+    BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, gate_scale,
+    linear_backward, make_trace, previous, upstream
 )
 from rnnlib._checks import check_option
 

@@ -12,16 +12,8 @@ Parameters: ``{"W": (H, D+H), "b": (H,)}`` (G = 1 block), views "W^x", "W^h", "b
 import numpy as np
 
 from rnnlib._cell import (
-    BACKWARD_SECTIONS,
-    CLASS_SECTIONS,
-    FORWARD_SECTIONS,
-    Cell,
-    carried,
-    document,
-    linear_backward,
-    make_trace,
-    previous,
-    upstream,
+    BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, linear_backward,
+    make_trace, previous, upstream
 )
 from rnnlib._checks import check_option
 from rnnlib.activations import sigmoid_from_half_, sigmoid_grad_from_output, tanh_grad_from_output
