@@ -150,6 +150,11 @@ def _cell(cells, needle):
     return next(c for c in cells if needle in c.source)
 
 
+def _use_a_solution_name(cells):
+    _cell(cells, "return float(np.exp").source += "\nppl_of_one = perplexity(0.0)"
+    cells.append(code("print(ppl_of_one)"))
+
+
 def _drop_last_exercise(cells):
     del cells[-4:]  # exercise, solution-start, answer, solution-end
 
@@ -178,9 +183,10 @@ def _drop_last_exercise(cells):
          "did not print 'All ... checks passed'"),
         (lambda cells: _cell(cells, "## Exercises").__setitem__("source", "## Practice"), "no '## Exercises'"),
         (_drop_last_exercise, "at least 4 are needed"),
+        (_use_a_solution_name, "uses `ppl_of_one`, which only a solution defines"),
     ],
     ids=["dropdown", "untagged-inside", "tagged-outside", "unknown-checker", "no-checker", "duplicate-label",
-         "prefix", "unclosed", "solution-fails", "no-heading", "too-few"],
+         "prefix", "unclosed", "solution-fails", "no-heading", "too-few", "solution-only-name"],
 )
 def test_validator_finds_the_planted_mistake(mistake, expected):
     problems = plant(mistake)

@@ -26,6 +26,9 @@ def make_book(tmp_path, with_real_book=False):
     (root / "book").mkdir(parents=True)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, root / name)
+    for rel in classroom._config_paths(yaml.safe_load((ROOT / "_config.yml").read_text())):
+        if (ROOT / rel).is_dir():  # local Sphinx extensions the config loads
+            shutil.copytree(ROOT / rel, root / rel, ignore=shutil.ignore_patterns("__pycache__"))
     if with_real_book:
         shutil.copytree(ROOT / "book", root / "book", dirs_exist_ok=True)
     else:
