@@ -64,6 +64,7 @@ checker                               the student's function
 """
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -207,6 +208,12 @@ def _first_line(exc):
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def _exception(exc):
+    """``TypeName: first line of the message`` (just the name if there is no message)."""
+    text = _first_line(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 # ------------------------------------------------ calling the student's code
 
 
@@ -264,9 +271,7 @@ class _Student:
                 ) from None
             except Exception as exc:  # the student's bug, reported as a sentence
                 hint = f"the checker calls `{self.signature}`." if isinstance(exc, TypeError) else None
-                raise _Fail(
-                    f"your function stopped with {type(exc).__name__}: {_first_line(exc)}", hint
-                ) from None
+                raise _Fail(f"your function stopped with {_exception(exc)}", hint) from None
         if caught and self.warning is None:
             self.warning = _first_line(caught[0].message)
         for arg_name, original, passed in zip(self.arg_names, args, copies):
@@ -289,7 +294,7 @@ class _Student:
         try:
             self(*args, allow_none=True)
         except _Fail as fail:
-            if f"stopped with {exc_type.__name__}:" in fail.text:
+            if re.search(rf"stopped with {exc_type.__name__}\b", fail.text):
                 return
             raise _Fail(f"expected a {exc_type.__name__}, but {fail.text}") from None
         raise _Fail(f"expected your function to raise {exc_type.__name__}, but it returned normally")
@@ -316,7 +321,7 @@ def _tolerance(expected):
 def _as_numbers(got, name):
     try:
         g = np.asarray(got)
-    except (ValueError, TypeError):
+    except Exception:  # ragged lists, objects that refuse conversion
         g = None
     if g is None or g.dtype.kind not in "iuf":
         raise _Fail(f"expected {name} to be a numpy array of numbers, got {_kind(got)}")
@@ -414,6 +419,10 @@ def _run(checker, fn, signature, arg_names, cases, summary, hint):
         except _Fail as fail:
             text = fail.text + (f" (numpy warned: {student.warning})" if student.warning else "")
             message = f"Check {k} of {n} failed ({case.label}): {text}. Hint: {fail.hint or case.hint or hint}"
+            return _verdict(CheckResult(False, message, n, failed=k))
+        except Exception as exc:  # a result the checker could not read: still a sentence
+            message = (f"Check {k} of {n} could not be completed ({case.label}): the checker could not read "
+                       f"your function's result ({_exception(exc)}). Hint: {case.hint or hint}")
             return _verdict(CheckResult(False, message, n, failed=k))
         if warned is None and student.warning:
             warned = (k, student.warning)

@@ -307,3 +307,39 @@ def test_result_does_not_display_twice_in_jupyter(capsys):
     result = run("perplexity", perplexity, capsys)[0]
     assert result._ipython_display_() is None  # shows nothing: the message is already printed
     assert capsys.readouterr().out == ""
+
+
+def test_an_unreadable_result_is_still_a_sentence(capsys):
+    class Weird:
+        def __array__(self, *args, **kwargs):
+            raise RuntimeError("I refuse to be an array")
+
+        def __float__(self):
+            raise RuntimeError("nor a number")
+
+    result, out = run("perplexity", lambda ce: Weird(), capsys)
+    assert not result and out.startswith("Check 1 of 5 failed (cross-entropy 1.5 nats): expected perplexity to be "
+                                         "a numpy array of numbers, got a Weird.")
+
+    def bad_index(logits, temperature, rng):
+        if temperature <= 0:
+            raise ValueError
+        return Weird()
+
+    out = run("sample_with_temperature", bad_index, capsys)[1]
+    assert out.startswith("Check 1 of 7 failed (a single logit, V=1): expected an integer index, got a Weird.")
+
+
+def test_exception_without_message(capsys):
+    out = run("softmax", lambda z: (_ for _ in ()).throw(ZeroDivisionError()), capsys)[1]
+    assert "your function stopped with ZeroDivisionError. Hint:" in out
+
+
+def test_a_surprise_inside_the_checker_is_still_a_sentence(capsys, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("surprise")
+
+    monkeypatch.setattr(check, "_compare_outputs", broken)
+    result, out = run("perplexity", perplexity, capsys)
+    assert not result and out.startswith("Check 1 of 5 could not be completed (cross-entropy 1.5 nats): the checker "
+                                         "could not read your function's result (RuntimeError: surprise).")
