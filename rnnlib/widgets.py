@@ -14,6 +14,11 @@ into a matplotlib ``Figure`` it is given, plus its controls::
         ...
         return "optional caption for this frame (plain text)"
 
+For speed, a figure can split into ``setup(fig) -> handles``, which builds
+what never moves (axes, labels, empty artists) once per ``Figure``, and the
+decorated function, which receives the handles and only updates data, texts
+and limits (``@interactive(..., setup=_setup)``; see ``rnnlib.figures.demo``).
+
 The decorator returns an :class:`InteractiveFigure` and registers it, so that
 ``rnnlib.figures.all_figures()`` lists every declared figure and the tests sweep
 all of them. In a notebook, display it as the last expression of a cell
@@ -87,6 +92,7 @@ import io
 import itertools
 import json
 import math
+import weakref
 from decimal import Decimal
 
 import numpy as np
@@ -314,11 +320,17 @@ class InteractiveFigure:
         Figure size in inches.
     dpi : int, optional
         Dots per inch of the frames.
+    setup : callable, optional
+        ``setup(fig) -> handles`` builds what does not change (axes, labels,
+        empty artists) once per ``Figure``; ``func(handles, **params)`` then
+        only updates data, texts and limits. Same pictures, faster redraws.
     """
 
-    def __init__(self, func, controls, figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI):
+    def __init__(self, func, controls, figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None):
         if not callable(func):
             raise TypeError(f"func must be callable, got {type(func).__name__}")
+        if setup is not None and not callable(setup):
+            raise TypeError(f"setup must be callable or None, got {type(setup).__name__}")
         if not controls:
             raise ValueError("controls must name at least one Slider or Choice, got none")
         for name, control in controls.items():
@@ -329,7 +341,7 @@ class InteractiveFigure:
         missing = [n for n in controls if n not in signature.parameters and not accepts_any]
         if missing:
             raise TypeError(f"{func.__name__}() must accept the control(s) {missing} as keyword arguments")
-        self.func = func
+        self.func, self.setup = func, setup
         self.controls = dict(controls)
         self.figsize, self.dpi = tuple(figsize), dpi
         self.name = func.__name__
@@ -338,6 +350,7 @@ class InteractiveFigure:
         self.__doc__ = func.__doc__
         self._figure = None
         self._frames = None
+        self._handles = weakref.WeakKeyDictionary()  # Figure -> what setup(fig) returned
 
     # -- parameters -------------------------------------------------------
     @property
@@ -357,9 +370,20 @@ class InteractiveFigure:
 
     # -- drawing ----------------------------------------------------------
     def draw(self, fig, **params):
-        """Clear ``fig`` and draw the figure at ``params`` (defaults for the rest); return the caption."""
-        fig.clear()
-        caption = self.func(fig, **self.params(**params))
+        """Draw the figure into ``fig`` at ``params`` (defaults for the rest); return the caption.
+
+        Without ``setup``, ``fig`` is cleared and ``func(fig, **params)`` draws it
+        all; with ``setup``, it runs once per ``fig`` and ``func`` updates its handles.
+        """
+        params = self.params(**params)
+        if self.setup is None:
+            fig.clear()
+            caption = self.func(fig, **params)
+        else:
+            if fig not in self._handles:
+                fig.clear()
+                self._handles[fig] = self.setup(fig)
+            caption = self.func(self._handles[fig], **params)
         if caption is not None and not isinstance(caption, str):
             raise TypeError(f"{self.name}() must return a caption str or None, got {type(caption).__name__}")
         return caption or ""
@@ -502,13 +526,16 @@ class InteractiveFigure:
         return f"<InteractiveFigure {self.name}: {controls}>"
 
 
-def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, **controls):
+def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None, **controls):
     """Decorator: declare and register an interactive figure.
 
     Parameters
     ----------
     figsize, dpi : optional
         Size of the figure in inches and its resolution.
+    setup : callable, optional
+        ``setup(fig) -> handles``, see :class:`InteractiveFigure`; the decorated
+        function then receives the handles instead of the figure.
     **controls : Slider or Choice
         One control per keyword parameter of the plotting function, in display order.
 
@@ -519,7 +546,7 @@ def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, **controls):
     """
 
     def decorate(func):
-        figure = InteractiveFigure(func, controls, figsize=figsize, dpi=dpi)
+        figure = InteractiveFigure(func, controls, figsize=figsize, dpi=dpi, setup=setup)
         _REGISTRY[figure.qualname] = figure
         return figure
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rnnlib.figures import all_figures
-from rnnlib.widgets import Slider
+from rnnlib.widgets import Slider, _png_bytes
 
 FIGURES = all_figures()
 MAX_FRAME_BYTES = 1_000_000
@@ -61,6 +61,11 @@ def test_draws_at_every_extreme_and_default(figure, strict):
         sizes.add(image.size)
         assert len(image.getcolors(256)) > 2, f"{figure.qualname}{params} drew an empty picture"
     assert len(sizes) == 1, f"{figure.qualname}: frames of different sizes {sizes} would make the page jump"
+    # Pure: after all those frames, the reused figure draws the first point as a new figure does.
+    first = sweep_points(figure)[0]
+    fresh = _png_bytes(figure(**first), optimize=False)
+    assert figure.render(optimize=False, **first)[0] == fresh, (
+        f"{figure.qualname}{first}: the frame depends on what was drawn before (state kept between frames)")
 
 
 @pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.qualname)

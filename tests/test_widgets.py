@@ -18,6 +18,7 @@ def _labelled(fig, *, a, b, kind="line"):
     ax = fig.add_subplot()
     x = np.linspace(0.0, 1.0, 20)
     ax.plot(x, a * x + b, "o-" if kind == "dots" else "-")
+    ax.set_xlim(0, 1)
     ax.set_ylim(-25, 25)
     return f"a={a} b={b} kind={kind}"
 
@@ -182,6 +183,31 @@ def test_render_is_deterministic_palette_png_without_metadata_and_reuses_one_fig
     image = Image.open(io.BytesIO(png1))
     assert image.format == "PNG" and image.mode == "P" and image.size == (150, 100)
     assert b"tEXt" not in png1 and b"Software" not in png1 and b"tIME" not in png1
+
+
+def test_setup_runs_once_per_figure_and_gives_the_same_pictures():
+    calls = []
+
+    def setup(fig):
+        calls.append(fig)
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-25, 25)
+        return ax.plot([], [])[0]
+
+    def update(line, *, a, b):
+        line.set_data(np.linspace(0.0, 1.0, 20), a * np.linspace(0.0, 1.0, 20) + b)
+        return f"a={a} b={b} kind=line"
+
+    fast = InteractiveFigure(update, SMALL_GRID, figsize=(3, 2), dpi=50, setup=setup)
+    plain = make(**SMALL_GRID)
+    for params in ({"a": 2}, {"a": -2, "b": 1.5}, {}):
+        assert fast.render(**params) == plain.render(**params)
+    assert len(calls) == 1 and len(fast._figure.axes) == 1
+    fast(a=1)
+    assert len(calls) == 2
+    with pytest.raises(TypeError, match="setup"):
+        InteractiveFigure(update, SMALL_GRID, setup=3)
 
 
 @pytest.mark.parametrize("controls, mode, n_points", [

@@ -66,41 +66,59 @@ def _power_label(exponent):
     return f"$10^{{{exponent:g}}}$"
 
 
-@interactive(
-    w=Slider(0.1, 5.0, 0.1, default=2.0, label="recurrent weight w"),
-    T=Slider(20, 500, 20, default=200, label="sequence length T"),
-)
-def gradient_power(fig, *, w, T):
-    """The gradient factor w^k through k steps, in float64."""
-    k, g, exact = gradient_factors(w, T)
-    overflow, underflow = _first(np.isinf(g)), _first(g == 0)
-    ok = np.isfinite(g) & (g > 0)
-
+def _setup(fig):
+    """Axes, float64 limit bands, labels and empty artists: everything that does not move."""
     ax = fig.add_subplot()
     ax.axhspan(LOG10_MAX, Y_LIMIT, color="C3", alpha=0.1, lw=0)
     ax.axhspan(-Y_LIMIT, LOG10_MIN, color="C3", alpha=0.1, lw=0)
     ax.text(0.01, 0.985, "float64 overflow: inf", transform=ax.transAxes, va="top", color="C3")
     ax.text(0.01, 0.015, "float64 underflow: 0", transform=ax.transAxes, va="bottom", color="C3")
-    ax.plot(k[ok], np.log10(g[ok]), color="C0", lw=4, alpha=0.5, label="float64 product $w \\cdot w \\cdots w$")
-    ax.plot(k, exact, color="0.15", lw=1, ls="--", label="exact size $k \\log_{10} w$")
-
-    if overflow is not None:
-        ax.plot(overflow, LOG10_MAX, "X", color="C3", ms=10, zorder=5)
-        ax.annotate(f"overflows float64\nat step {overflow}", (overflow, LOG10_MAX), xytext=(0.97, 0.68),
-                    textcoords="axes fraction", ha="right", va="top", color="C3", arrowprops=ARROW)
-    if underflow is not None:
-        ax.plot(underflow, LOG10_MIN, "X", color="C3", ms=10, zorder=5)
-        ax.annotate(f"underflows to 0\nat step {underflow}", (underflow, LOG10_MIN), xytext=(0.97, 0.32),
-                    textcoords="axes fraction", ha="right", va="bottom", color="C3", arrowprops=ARROW)
-
+    (product,) = ax.plot([], [], color="C0", lw=4, alpha=0.5, label="float64 product $w \\cdot w \\cdots w$")
+    (exact,) = ax.plot([], [], color="0.15", lw=1, ls="--", label="exact size $k \\log_{10} w$")
+    marks = {}
+    for kind, y, text_y, va in (("overflow", LOG10_MAX, 0.68, "top"), ("underflow", LOG10_MIN, 0.32, "bottom")):
+        (marker,) = ax.plot([], [], "X", color="C3", ms=10, zorder=5)
+        note = ax.annotate("", (0, y), xytext=(0.97, text_y), textcoords="axes fraction", ha="right", va=va,
+                           color="C3", arrowprops=ARROW)
+        marks[kind] = (marker, note, y)
     ticks = np.arange(-300, 301, 100)
     ax.set_yticks(ticks, [_power_label(t) for t in ticks])
     ax.set_ylim(-Y_LIMIT, Y_LIMIT)
-    ax.set_xlim(0, T)
     ax.set_xlabel("steps back $k$")
     ax.set_ylabel("gradient factor $w^k$")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right" if w > 1 else "upper right", fontsize="small", framealpha=0.9)
+    legend = ax.legend(loc="lower right", fontsize="small", framealpha=0.9)
+    return {"ax": ax, "product": product, "exact": exact, "marks": marks, "legend": legend}
+
+
+def _show_mark(mark, step, message):
+    marker, note, y = mark
+    marker.set_data([step] if step is not None else [], [y] if step is not None else [])
+    note.set_visible(step is not None)
+    if step is not None:
+        note.xy = (step, y)
+        note.set_text(f"{message}\nat step {step}")
+
+
+@interactive(
+    w=Slider(0.1, 5.0, 0.1, default=2.0, label="recurrent weight w"),
+    T=Slider(20, 500, 20, default=200, label="sequence length T"),
+    setup=_setup,
+)
+def gradient_power(handles, *, w, T):
+    """The gradient factor w^k through k steps, in float64."""
+    k, g, exact = gradient_factors(w, T)
+    overflow, underflow = _first(np.isinf(g)), _first(g == 0)
+    ok = np.isfinite(g) & (g > 0)
+
+    handles["product"].set_data(k[ok], np.log10(g[ok]))
+    handles["exact"].set_data(k, exact)
+    _show_mark(handles["marks"]["overflow"], overflow, "overflows float64")
+    _show_mark(handles["marks"]["underflow"], underflow, "underflows to 0")
+    handles["legend"].set_loc("lower right" if w > 1 else "upper right")
+    ax = handles["ax"]
+    ax.set_xlim(0, T)
+    ax.set_title(f"$w = {w:.1f}$, $T = {T}$: exact $w^{{{T}}} = 10^{{{exact[-1]:.1f}}}$", fontsize="medium")
 
     if overflow is not None:
         result = f"overflows float64 at step {overflow} (inf from then on)"
@@ -108,5 +126,4 @@ def gradient_power(fig, *, w, T):
         result = f"underflows to 0 in float64 at step {underflow}"
     else:
         result = f"w^{T} = {g[-1]:.3g}, within float64"
-    ax.set_title(f"$w = {w:.1f}$, $T = {T}$: exact $w^{{{T}}} = 10^{{{exact[-1]:.1f}}}$", fontsize="medium")
     return f"w = {w:.1f}, T = {T}: the product {result}; the exact w^{T} is 10^{exact[-1]:.1f}."
