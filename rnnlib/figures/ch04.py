@@ -1,0 +1,552 @@
+"""Figures of chapter 4, "Long short-term memory (LSTM)".
+
+* :data:`gate_explorer`: a one-unit LSTM reading a short sequence; sliders set
+  the biases of the input, forget and output gates, a control picks the input
+  sequence, and the figure plots the gate activations, the cell state C_t and
+  the hidden state h_t at every step, from rnnlib's trace.
+* :data:`cell_diagram`: the same LSTM drawn as a diagram (boxes, circles and
+  arrows), with the values of every gate and state at a chosen step.
+* :data:`gradient_flow`: how large the gradient of a loss at the last step is
+  k steps back, for a simple RNN and an LSTM on the same random inputs.
+
+The one-unit LSTM of the first two figures (:func:`explorer_cell`) reads
+``x_t = (value, marker)`` (D = 2, H = 1). Its weights are fixed so that each
+gate is easy to follow: the recurrent weights W^h are all 0, the forget and
+output gates see only their biases, the input gate opens when the marker is 1
+and the candidate is ``C~_t = tanh(3 * value)``::
+
+    i_t = sigmoid(4 * marker_t + b_i)      f_t = sigmoid(b_f)
+    C~_t = tanh(3 * value_t)               o_t = sigmoid(b_o)
+    C_t = f_t * C_{t-1} + i_t * C~_t       h_t = o_t * tanh(C_t)
+
+Every number drawn comes from :meth:`rnnlib.lstm.LSTM.forward`.
+
+:func:`state_gradients` measures the gradient on the state at every step with
+rnnlib's ``backward`` alone: one step at a time from the last, passing
+``dfinal_state`` back (the truncated-BPTT interface with chunks of one step);
+chapter 5 reuses it and :func:`plot_gradient_flow`.
+"""
+import functools
+
+import numpy as np
+
+from rnnlib.lstm import LSTM
+from rnnlib.rnn import RNN
+from rnnlib.widgets import Choice, Slider, interactive
+
+__all__ = [
+    "SEQUENCES",
+    "explorer_cell",
+    "hand_params",
+    "explorer_inputs",
+    "explorer_trace",
+    "explorer_axes",
+    "gate_explorer",
+    "cell_diagram",
+    "draw_lstm_cell",
+    "state_gradients",
+    "gradient_norms",
+    "FLOW",
+    "STYLES",
+    "DIAGRAM",
+    "flow_setup",
+    "flow_cell",
+    "flow_norms",
+    "plot_gradient_flow",
+    "gradient_flow",
+]
+
+T_EXPLORER = 20
+#: The input sequences of the explorer: name -> list of (step, value) written with marker 1.
+SEQUENCES = {
+    "write +1": [(3, 1.0)],
+    "write +1, then -1": [(3, 1.0), (12, -1.0)],
+    "noisy values, two writes": [(3, 1.0), (12, -1.0)],
+}
+_NOISE_SEED = 4
+_GATE_COLORS = {"i": "C2", "f": "C0", "g": "C4", "o": "C1"}
+
+
+def explorer_cell(b_i=-2.0, b_f=2.0, b_o=2.0):
+    """The one-unit LSTM of the explorer (see the module docstring) with the given gate biases.
+
+    Parameters
+    ----------
+    b_i, b_f, b_o : float
+        Biases of the input, forget and output gates.
+
+    Returns
+    -------
+    cell : rnnlib.lstm.LSTM
+        ``LSTM(2, 1)``.
+    params : dict
+        ``{"W": (4, 3), "b": (4,)}``, set through ``cell.views``.
+    """
+    cell = LSTM(2, 1)
+    return cell, hand_params(cell, {
+        "W_i^x": [0.0, 4.0],  # the marker opens the input gate
+        "W_c^x": [3.0, 0.0],  # the candidate is tanh(3 * value)
+        "b_i": b_i, "b_f": b_f, "b_o": b_o,
+    })
+
+
+def hand_params(cell, values):
+    """Parameters of ``cell`` that are 0 except the named views.
+
+    Parameters
+    ----------
+    cell : RNN, LSTM or GRU
+    values : dict
+        Book name of a view (``cell.views``) -> value written into it.
+
+    Returns
+    -------
+    dict
+        ``{"W": (G*H, D+H), "b": (G*H,)}`` (float64), with ``values`` set.
+    """
+    params = {name: np.zeros(shape) for name, shape in cell.param_shapes().items()}
+    views = cell.views(params)
+    for name, value in values.items():
+        views[name][:] = value
+    return params
+
+
+def explorer_inputs(sequence):
+    """The explorer's input, ``(T, 1, 2)`` with ``x_t = (value, marker)``.
+
+    Parameters
+    ----------
+    sequence : str
+        A key of :data:`SEQUENCES`; "noisy values, two writes" adds values drawn
+        from N(0, 0.5^2) (fixed seed) at the steps without a marker.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, 1, 2) with T = 20; step t of the text is row t - 1.
+    """
+    if sequence not in SEQUENCES:
+        raise ValueError(f"sequence must be one of {list(SEQUENCES)}, got {sequence!r}")
+    X = np.zeros((T_EXPLORER, 1, 2))
+    if sequence.startswith("noisy"):
+        X[:, 0, 0] = np.random.default_rng(_NOISE_SEED).normal(0.0, 0.5, T_EXPLORER)
+    for step, value in SEQUENCES[sequence]:
+        X[step - 1, 0] = value, 1.0
+    return X
+
+
+def explorer_axes(fig, X):
+    """Three stacked axes sharing the step axis; the top one shows the input ``X`` (T, 1, 2).
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        Input, gates (limits 0 .. 1), states (limits -1.15 .. 1.15).
+    """
+    t = np.arange(1, X.shape[0] + 1)
+    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3, 1.6]})
+    ax = axes[0]
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.bar(t, X[:, 0, 0], width=0.35, color="0.45", label="value")
+    marks = t[X[:, 0, 1] == 1]
+    ax.plot(marks, np.full(marks.shape, 1.35), "v", color="C3", label="marker = 1")
+    ax.set_ylim(-1.6, 1.7)
+    ax.set_ylabel("input $x_t$")
+    ax.legend(loc="lower right", fontsize="x-small", ncol=2, framealpha=0.9)
+    axes[1].set_ylim(-0.05, 1.05)
+    axes[1].set_ylabel("gates")
+    axes[2].axhline(0, color="0.6", lw=0.8)
+    axes[2].set_ylim(-1.15, 1.15)
+    axes[2].set_ylabel("states")
+    axes[2].set_xlabel("step $t$")
+    axes[2].set_xticks(t[::2])
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+    fig.align_ylabels(axes)
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.98, bottom=0.09, hspace=0.12)
+    return axes
+
+
+#: The settings drawn by :data:`cell_diagram`: (b_i, b_f, b_o, sequence), the explorer's defaults.
+DIAGRAM = (-2.0, 2.0, 2.0, "write +1, then -1")
+
+
+@functools.lru_cache(maxsize=512)
+def explorer_trace(b_i=-2.0, b_f=2.0, b_o=2.0, sequence="write +1, then -1"):
+    """Run the explorer's LSTM on one of its sequences (cached).
+
+    Parameters
+    ----------
+    b_i, b_f, b_o : float
+        Gate biases, as in :func:`explorer_cell`.
+    sequence : str
+        A key of :data:`SEQUENCES`.
+
+    Returns
+    -------
+    X : numpy.ndarray
+        (T, 1, 2) the inputs, from :func:`explorer_inputs`.
+    trace : rnnlib Trace
+        ``LSTM.forward``'s trace ("i", "f", "g", "o", "c", "tanh_c", "h", each (T, 1, 1)).
+    """
+    cell, params = explorer_cell(b_i, b_f, b_o)
+    X = explorer_inputs(sequence)
+    _, trace = cell.forward(params, X)
+    return X, trace
+
+
+@interactive(
+    b_i=Slider(-8, 4, 2, default=-2, label="input-gate bias b_i"),
+    b_f=Slider(-6, 6, 2, default=2, label="forget-gate bias b_f"),
+    b_o=Slider(-6, 6, 2, default=2, label="output-gate bias b_o"),
+    sequence=Choice(list(SEQUENCES), default="write +1, then -1", label="input sequence"),
+    figsize=(7.2, 5.4),
+)
+def gate_explorer(fig, *, b_i, b_f, b_o, sequence):
+    """A one-unit LSTM: gates, cell state and hidden state at every step."""
+    X, tr = explorer_trace(float(b_i), float(b_f), float(b_o), sequence)
+    t = np.arange(1, T_EXPLORER + 1)
+    axes = explorer_axes(fig, X)
+    ax = axes[1]
+    for key, name in (("i", "input $i_t$"), ("f", "forget $f_t$"), ("o", "output $o_t$")):
+        ax.plot(t, tr[key][:, 0, 0], "o-", ms=3, color=_GATE_COLORS[key], label=name)
+    ax.legend(loc="center right", fontsize="x-small", ncol=3, framealpha=0.9)
+
+    ax = axes[2]
+    ax.plot(t, tr["c"][:, 0, 0], "o-", ms=3, color="C3", label="cell state $C_t$ (long-term)")
+    ax.plot(t, tr["h"][:, 0, 0], "s--", ms=3, color="C9", label="hidden state $h_t$ (short-term)")
+    ax.legend(loc="lower left", fontsize="x-small", ncol=2, framealpha=0.9)
+
+    f = float(tr["f"][0, 0, 0])
+    first, last = SEQUENCES[sequence][0][0], float(tr["c"][-1, 0, 0])
+    kept = f ** (T_EXPLORER - first)
+    return (f"f_t = {f:.3f} at every step, so C_t keeps the fraction {f:.3f}^k of what it held k steps "
+            f"before ({kept:.3g} of the first write after {T_EXPLORER - first} steps); "
+            f"i_t = {float(tr['i'][first - 1, 0, 0]):.3f} at the first marker; "
+            f"C_20 = {last:.3f}, h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")
+
+
+# ---------------------------------------------------------------- the diagram
+def _box(ax, xy, text, value, color, width=0.9, height=0.62):
+    from matplotlib.patches import FancyBboxPatch
+
+    x, y = xy
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.04",
+                                facecolor=_tint(color, value), edgecolor=color, lw=1.6, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=4)
+
+
+def _tint(color, value):
+    """``color`` mixed with white: white at value 0, full colour at value 1."""
+    from matplotlib.colors import to_rgb
+
+    a = 0.15 + 0.7 * float(np.clip(value, 0.0, 1.0))
+    return tuple(1 - a + a * c for c in to_rgb(color))
+
+
+def _op(ax, xy, symbol):
+    from matplotlib.patches import Circle
+
+    ax.add_patch(Circle(xy, 0.26, facecolor="#fff7e0", edgecolor="0.2", lw=1.4, zorder=3))
+    ax.text(*xy, symbol, ha="center", va="center", fontsize=12, fontweight="bold", zorder=4)
+
+
+def _arrow(ax, points, color="0.25", lw=1.6, head=True):
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
+
+    path = Path(points, [Path.MOVETO] + [Path.LINETO] * (len(points) - 1))
+    ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>" if head else "-", mutation_scale=12,
+                                 color=color, lw=lw, zorder=2, shrinkA=0, shrinkB=0))
+
+
+def _label(ax, xy, text, color="0.1", **kw):
+    kw.setdefault("fontsize", 9)
+    ax.text(*xy, text, color=color, zorder=5,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}, **kw)
+
+
+def draw_lstm_cell(ax, values):
+    """Draw one LSTM step as a diagram with its values written on it.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw in (its limits and frame are set here).
+    values : dict of str -> float or str
+        "x" (the input, printed as given), "h_prev", "c_prev", "f", "i", "g"
+        (the candidate C~_t), "o", "c" (C_t), "h" (h_t), "tanh_c". Gate boxes are
+        shaded by their value: white for 0, full colour for 1.
+    """
+    ax.set_xlim(0, 12)
+    ax.set_ylim(0, 7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((1.4, 0.9), 9.2, 5.3, boxstyle="round,pad=0.1", facecolor="#f4f6f9",
+                                edgecolor="0.55", lw=1.2, zorder=0))
+    top, gate_y, bus_y = 5.45, 2.75, 1.45
+    xs = {"f": 3.2, "i": 4.7, "g": 6.0, "o": 7.7}
+    # the long-term path (cell state) along the top
+    _arrow(ax, [(0.2, top), (11.8, top)], color="C3", lw=2.6)
+    # the short-term input: h_{t-1} and x_t merge into one bus feeding every gate
+    _arrow(ax, [(0.2, bus_y), (xs["o"], bus_y)], head=False)
+    _arrow(ax, [(2.2, 0.1), (2.2, bus_y)], head=False)
+    for key, x in xs.items():
+        _arrow(ax, [(x, bus_y), (x, gate_y - 0.36)])
+    # forget gate -> multiply on the top line
+    _op(ax, (xs["f"], top), "×")
+    _arrow(ax, [(xs["f"], gate_y + 0.36), (xs["f"], top - 0.28)], color=_GATE_COLORS["f"])
+    # input gate and candidate -> multiply -> add on the top line
+    mul_i = (5.35, 4.15)
+    _op(ax, mul_i, "×")
+    _arrow(ax, [(xs["i"], gate_y + 0.36), (xs["i"], mul_i[1]), (mul_i[0] - 0.28, mul_i[1])], color=_GATE_COLORS["i"])
+    _arrow(ax, [(xs["g"], gate_y + 0.36), (xs["g"], mul_i[1]), (mul_i[0] + 0.28, mul_i[1])], color=_GATE_COLORS["g"])
+    _op(ax, (mul_i[0], top), "+")
+    _arrow(ax, [(mul_i[0], mul_i[1] + 0.28), (mul_i[0], top - 0.28)])
+    # output: tanh(C_t) times o_t gives h_t
+    tanh_xy, mul_o = (9.2, 4.2), (9.2, gate_y)
+    _arrow(ax, [(tanh_xy[0], top), (tanh_xy[0], tanh_xy[1] + 0.3)])
+    _box(ax, tanh_xy, "tanh", 0.0, "0.4", width=0.85, height=0.5)
+    _arrow(ax, [(tanh_xy[0], tanh_xy[1] - 0.25), (mul_o[0], mul_o[1] + 0.28)])
+    _op(ax, mul_o, "×")
+    _arrow(ax, [(xs["o"], gate_y + 0.36), (xs["o"], 3.55), (8.45, 3.55), (8.45, mul_o[1]),
+                (mul_o[0] - 0.28, mul_o[1])], color=_GATE_COLORS["o"])
+    _arrow(ax, [(mul_o[0], mul_o[1] - 0.28), (mul_o[0], bus_y), (11.8, bus_y)], color="C9", lw=2.2)
+    # gate boxes, shaded by their value
+    _box(ax, (xs["f"], gate_y), r"$\sigma$", values["f"], _GATE_COLORS["f"])
+    _box(ax, (xs["i"], gate_y), r"$\sigma$", values["i"], _GATE_COLORS["i"])
+    _box(ax, (xs["g"], gate_y), "tanh", abs(values["g"]), _GATE_COLORS["g"])
+    _box(ax, (xs["o"], gate_y), r"$\sigma$", values["o"], _GATE_COLORS["o"])
+    # values
+    _label(ax, (0.15, top + 0.25), f"$C_{{t-1}}$ = {values['c_prev']:.3f}", color="C3")
+    _label(ax, (10.0, top + 0.25), f"$C_t$ = {values['c']:.3f}", color="C3")
+    _label(ax, (0.15, bus_y + 0.2), f"$h_{{t-1}}$ = {values['h_prev']:.3f}")
+    _label(ax, (2.35, 0.12), f"$x_t$ = {values['x']}")
+    _label(ax, (10.0, bus_y + 0.2), f"$h_t$ = {values['h']:.3f}", color="C9")
+    for key, name, title in (("f", "f_t", "forget"), ("i", "i_t", "input"), ("g", "\\tilde C_t", "candidate"),
+                             ("o", "o_t", "output")):
+        _label(ax, (xs[key] + 0.07, gate_y - 0.72), f"${name}$={values[key]:.3f}", color=_GATE_COLORS[key],
+               fontsize=8)
+        ax.text(xs[key] - 0.08, gate_y + 0.42, title, ha="right", fontsize=7, color=_GATE_COLORS[key])
+    _label(ax, (xs["f"] + 0.3, top - 0.62), f"$f_t C_{{t-1}}$ = {values['f'] * values['c_prev']:.3f}", fontsize=8)
+    _label(ax, (mul_i[0] + 0.1, mul_i[1] + 0.38), f"$i_t \\tilde C_t$ = {values['i'] * values['g']:.3f}",
+           fontsize=8)
+    _label(ax, (tanh_xy[0] + 0.5, tanh_xy[1] - 0.1), f"tanh $C_t$ = {values['tanh_c']:.3f}", fontsize=8)
+    ax.text(2.4, 6.45, "long-term memory: cell state", color="C3", fontsize=9)
+    ax.text(4.2, 0.55, "short-term memory: hidden state", color="0.3", fontsize=9)
+
+
+@interactive(
+    t=Slider(1, T_EXPLORER, 1, default=12, label="step t"),
+    figsize=(7.2, 4.3),
+)
+def cell_diagram(fig, *, t):
+    """The LSTM cell at step t, with every value on its wires."""
+    X, tr = explorer_trace(*DIAGRAM)
+    k = t - 1
+    value = {key: float(tr[key][k, 0, 0]) for key in ("i", "f", "g", "o", "c", "tanh_c", "h")}
+    value["c_prev"] = float(tr["c"][k - 1, 0, 0]) if k else 0.0
+    value["h_prev"] = float(tr["h"][k - 1, 0, 0]) if k else 0.0
+    value["x"] = f"({X[k, 0, 0]:+.0f}, {X[k, 0, 1]:.0f})"
+    ax = fig.add_subplot()
+    fig.subplots_adjust(0.01, 0.01, 0.99, 0.93)
+    draw_lstm_cell(ax, value)
+    ax.set_title(f"step t = {t} of '{DIAGRAM[3]}', x_t = (value, marker); "
+                 f"biases b_i = {DIAGRAM[0]:g}, b_f = {DIAGRAM[1]:g}, b_o = {DIAGRAM[2]:g}", fontsize=9)
+    return (f"Step {t}: f_t = {value['f']:.3f} keeps {value['f'] * value['c_prev']:.3f} of C_(t-1) = "
+            f"{value['c_prev']:.3f}, i_t * C~_t = {value['i'] * value['g']:.3f} is written, "
+            f"C_t = {value['c']:.3f}, h_t = o_t * tanh(C_t) = {value['h']:.3f}.")
+
+
+# ----------------------------------------------------------- gradient flow
+def state_gradients(cell, params, X, dh_T):
+    """The gradient of ``L = sum(dh_T * h_T)`` on the state at every step, with rnnlib's backward.
+
+    Runs ``cell.forward`` one step at a time (carrying the state), then goes
+    back from the last step: ``cell.backward`` of step t, given the gradient on
+    the state after it as ``dfinal_state``, returns the gradient on the state
+    before it ("h0", "c0"). The result at step 0 equals ``backward`` of the
+    whole sequence.
+
+    Parameters
+    ----------
+    cell : RNN, LSTM or GRU
+    params : dict
+        The cell's parameters.
+    X : numpy.ndarray
+        (T, B, D) inputs.
+    dh_T : numpy.ndarray
+        (B, H) dL/dh_T, the gradient of the loss at the last step.
+
+    Returns
+    -------
+    dict
+        For every state name ("h", and "c" for the LSTM) an array (T+1, B, H):
+        entry t is dL/dh_t (dL/dC_t), t = 0 .. T. For "c", entry T is left 0
+        (the loss reads h_T only; its gradient reaches C_T through the last step).
+    """
+    traces, state = [], None
+    for t in range(X.shape[0]):
+        _, trace = cell.forward(params, X[t : t + 1], state)
+        traces.append(trace)
+        state = trace.final_state
+    grads = {k: np.zeros((X.shape[0] + 1,) + dh_T.shape) for k in cell.state_names}
+    grads["h"][-1] = dh_T
+    d = {"h": np.asarray(dh_T, dtype=float)}
+    for t in reversed(range(X.shape[0])):
+        g = cell.backward(params, traces[t], None, dfinal_state=d)
+        d = {k: g[k + "0"] for k in cell.state_names}
+        for k in cell.state_names:
+            grads[k][t] = d[k]
+    return grads
+
+
+def gradient_norms(grads):
+    """Mean over the batch of the per-sequence norm, against time lag.
+
+    Parameters
+    ----------
+    grads : numpy.ndarray
+        (T+1, B, H), entry t the gradient on the state at step t (from
+        :func:`state_gradients`).
+
+    Returns
+    -------
+    numpy.ndarray
+        (T,) entry k-1 is the norm k steps before the last, k = 1 .. T.
+    """
+    return np.linalg.norm(grads, axis=-1).mean(axis=1)[-2::-1]
+
+
+#: Sizes of the gradient-flow comparison (chapters 4 and 5): input D, hidden H, batch B, length T.
+FLOW = {"D": 4, "H": 16, "B": 16, "T": 60, "seed": 3}
+
+
+def flow_setup():
+    """The shared task of the gradient-flow figures: random inputs and the loss gradient dL/dh_T.
+
+    Returns
+    -------
+    X : numpy.ndarray
+        (T, B, D) inputs drawn from N(0, 1) with a fixed seed.
+    dh_T : numpy.ndarray
+        (B, H) the same random unit vector u for every sequence: L = sum_b u . h_T.
+
+    Notes
+    -----
+    The cells and their weights: :func:`flow_cell`.
+    """
+    rng = np.random.default_rng(FLOW["seed"])
+    X = rng.normal(size=(FLOW["T"], FLOW["B"], FLOW["D"]))
+    u = rng.normal(size=FLOW["H"])
+    return X, np.tile(u / np.linalg.norm(u), (FLOW["B"], 1))
+
+
+#: Line styles of the three cells in the gradient-flow figures.
+STYLES = {"rnn": {"color": "C0", "lw": 2}, "lstm": {"color": "C3", "lw": 2}, "gru": {"color": "C2", "lw": 2}}
+
+
+def plot_gradient_flow(fig, curves, title):
+    """Draw gradient norms against time lag on a log scale.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    curves : list of (label, numpy.ndarray, dict)
+        Each curve's legend label, its norms (T,) for lags 1 .. T and line style keywords.
+    title : str
+    """
+    ax = fig.add_subplot()
+    floor = 1e-30
+    for label, norms, style in curves:
+        lags = np.arange(1, norms.size + 1)
+        ax.semilogy(lags, np.maximum(norms, floor), label=label, **style)
+    low = min(float(np.maximum(c[1], floor).min()) for c in curves)
+    ax.set_ylim(10.0 ** np.floor(np.log10(low) - 1), 3)
+    ax.set_xlim(0, curves[0][1].size + 1)
+    ax.set_xlabel("time lag $k$ (steps before the last)")
+    ax.set_ylabel("gradient norm")
+    ax.set_title(title, fontsize="medium")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="lower left", fontsize="small", framealpha=0.9)
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.13)
+
+
+def flow_cell(kind, bias=0.0):
+    """A cell and its parameters for the gradient-flow comparison.
+
+    Parameters
+    ----------
+    kind : {"rnn", "lstm", "gru"}
+        ``RNN`` (tanh), ``LSTM`` or ``GRU`` (variant "book") with
+        ``D = FLOW["D"]``, ``H = FLOW["H"]``, each with its default ``init``
+        drawn from ``numpy.random.default_rng(FLOW["seed"] + n)``, n = 1, 2, 3.
+    bias : float, optional
+        A push toward remembering: for the LSTM the ``forget_bias`` of ``init``
+        (added to b_f); for the GRU subtracted from b_z (z_t near 0 keeps
+        h_{t-1}); ignored for the RNN.
+
+    Returns
+    -------
+    cell : RNN, LSTM or GRU
+    params : dict
+    """
+    from rnnlib.gru import GRU
+
+    D, H = FLOW["D"], FLOW["H"]
+    if kind == "rnn":
+        cell = RNN(D, H)
+        return cell, cell.init(np.random.default_rng(FLOW["seed"] + 1))
+    if kind == "lstm":
+        cell = LSTM(D, H)
+        return cell, cell.init(np.random.default_rng(FLOW["seed"] + 2), forget_bias=bias)
+    if kind == "gru":
+        cell = GRU(D, H)
+        params = cell.init(np.random.default_rng(FLOW["seed"] + 3))
+        cell.views(params)["b_z"][:] -= bias
+        return cell, params
+    raise ValueError(f"kind must be one of ['rnn', 'lstm', 'gru'], got {kind!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def flow_norms(kind, bias=0.0):
+    """Gradient norms against time lag on the shared task (:func:`flow_setup`), cached.
+
+    Parameters
+    ----------
+    kind, bias
+        As in :func:`flow_cell`.
+
+    Returns
+    -------
+    dict
+        "h": (T,) mean norm of dL/dh_{T-k} for k = 1 .. T; for the LSTM also
+        "c": (T,) the same for dL/dC_{T-k}; "gate": the mean forget gate (LSTM)
+        or update gate (GRU) over the task, or None.
+    """
+    X, dh_T = flow_setup()
+    cell, params = flow_cell(kind, bias)
+    grads = state_gradients(cell, params, X, dh_T)
+    out = {k: gradient_norms(g) for k, g in grads.items()}
+    gate = {"lstm": "f", "gru": "z"}.get(kind)
+    out["gate"] = float(np.mean(cell.forward(params, X)[1][gate])) if gate else None
+    return out
+
+
+@interactive(
+    forget_bias=Slider(0, 5, 1, default=1, label="LSTM forget bias at init"),
+    figsize=(6.8, 4.0),
+)
+def gradient_flow(fig, *, forget_bias):
+    """Gradient norm k steps back: simple RNN and LSTM on the same inputs."""
+    rnn, lstm = flow_norms("rnn"), flow_norms("lstm", float(forget_bias))
+    plot_gradient_flow(fig, [
+        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", rnn["h"], STYLES["rnn"]),
+        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", lstm["c"], STYLES["lstm"]),
+        ("LSTM $\\|\\partial L/\\partial h_{T-k}\\|$", lstm["h"], dict(STYLES["lstm"], lw=1, ls="--")),
+    ], f"H = {FLOW['H']}, T = {FLOW['T']}, loss at the last step; LSTM mean $f_t$ = {lstm['gate']:.2f}")
+    T = FLOW["T"]
+    return (f"Forget bias {forget_bias}: mean forget gate {lstm['gate']:.2f}. Gradient {T} steps back: "
+            f"RNN {rnn['h'][-1]:.1e}, LSTM cell state {lstm['c'][-1]:.1e}.")

@@ -1,0 +1,156 @@
+"""Figures of chapter 5, "Gated recurrent units (GRU)".
+
+* :data:`gru_explorer`: a one-unit GRU (the book's variant) reading the
+  ``(value, marker)`` sequences of chapter 4; sliders set the biases of the
+  reset and update gates, and the figure plots r_t, z_t, the candidate h~_t
+  and the hidden state h_t at every step, from rnnlib's trace.
+* :data:`param_counts`: parameters of RNN, GRU and LSTM for chosen sizes,
+  from ``cell.num_params()``, next to the formula ``G*H*(D+H+1)``.
+* :data:`gradient_flow`: gradient norm against time lag for RNN, LSTM and GRU
+  on chapter 4's task (:func:`rnnlib.figures.ch04.flow_norms`).
+
+The one-unit GRU of the explorer (:func:`explorer_cell`), ``x_t = (value, marker)``::
+
+    r_t = sigmoid(b_r)                          the reset gate sees only its bias
+    z_t = sigmoid(6 * marker_t + b_z)           the marker opens the update gate
+    h~_t = tanh(2 * value_t + 0.9 * (r_t * h_{t-1}))
+    h_t = (1 - z_t) * h_{t-1} + z_t * h~_t
+
+so a write with the reset gate open (r = 1) adds the new value to what h
+holds, and with it closed (r = 0) replaces it.
+"""
+import functools
+
+import numpy as np
+
+from rnnlib.figures.ch04 import (
+    FLOW,
+    STYLES,
+    explorer_axes,
+    explorer_inputs,
+    flow_norms,
+    hand_params,
+    plot_gradient_flow,
+)
+from rnnlib.gru import GRU
+from rnnlib.lstm import LSTM
+from rnnlib.rnn import RNN
+from rnnlib.widgets import Slider, interactive
+
+__all__ = ["SEQUENCE", "explorer_cell", "explorer_trace", "gru_explorer", "param_counts", "gradient_flow"]
+
+#: The explorer's input sequence (a key of ``rnnlib.figures.ch04.SEQUENCES``).
+SEQUENCE = "write +1, then -1"
+
+
+def explorer_cell(b_r=6.0, b_z=-3.0):
+    """The one-unit GRU of the explorer (see the module docstring) with the given gate biases.
+
+    Parameters
+    ----------
+    b_r, b_z : float
+        Biases of the reset and update gates.
+
+    Returns
+    -------
+    cell : rnnlib.gru.GRU
+        ``GRU(2, 1)``, variant "book".
+    params : dict
+        ``{"W": (3, 3), "b": (3,)}``, set through ``cell.views``.
+    """
+    cell = GRU(2, 1)
+    return cell, hand_params(cell, {
+        "W_z^x": [0.0, 6.0],  # the marker opens the update gate
+        "W_h^x": [2.0, 0.0],  # the candidate reads the value ...
+        "W_h^r": 0.9,  # ... and the reset part of h_{t-1}
+        "b_r": b_r, "b_z": b_z,
+    })
+
+
+@functools.lru_cache(maxsize=256)
+def explorer_trace(b_r=6.0, b_z=-3.0):
+    """Run the explorer's GRU on :data:`SEQUENCE` (cached).
+
+    Parameters
+    ----------
+    b_r, b_z : float
+        Gate biases, as in :func:`explorer_cell`.
+
+    Returns
+    -------
+    X : numpy.ndarray
+        (T, 1, 2) the inputs (``rnnlib.figures.ch04.explorer_inputs(SEQUENCE)``).
+    trace : rnnlib Trace
+        ``GRU.forward``'s trace ("r", "z", "n", "h", each (T, 1, 1)).
+    """
+    cell, params = explorer_cell(b_r, b_z)
+    X = explorer_inputs(SEQUENCE)
+    return X, cell.forward(params, X)[1]
+
+
+@interactive(
+    b_r=Slider(-6, 6, 3, default=6, label="reset-gate bias b_r"),
+    b_z=Slider(-6, 6, 3, default=-3, label="update-gate bias b_z"),
+    figsize=(7.2, 5.4),
+)
+def gru_explorer(fig, *, b_r, b_z):
+    """A one-unit GRU: reset and update gates, candidate and hidden state at every step."""
+    X, tr = explorer_trace(float(b_r), float(b_z))
+    t = np.arange(1, X.shape[0] + 1)
+    axes = explorer_axes(fig, X)
+    ax = axes[1]
+    ax.plot(t, tr["r"][:, 0, 0], "o-", ms=3, color="C1", label="reset $r_t$")
+    ax.plot(t, tr["z"][:, 0, 0], "o-", ms=3, color="C0", label="update $z_t$")
+    ax.legend(loc="center right", fontsize="x-small", ncol=2, framealpha=0.9)
+    ax = axes[2]
+    ax.plot(t, tr["n"][:, 0, 0], "x:", ms=4, color="C4", label="candidate $\\tilde h_t$")
+    ax.plot(t, tr["h"][:, 0, 0], "o-", ms=3, color="C9", label="hidden state $h_t$")
+    ax.legend(loc="lower left", fontsize="x-small", ncol=2, framealpha=0.9)
+    marks = np.flatnonzero(X[:, 0, 1])
+    z_rest = float(np.delete(tr["z"][:, 0, 0], marks).mean())
+    writes = ", ".join(f"{float(tr['n'][k, 0, 0]):.3f} at t = {k + 1}" for k in marks)
+    return (f"r_t = {float(tr['r'][0, 0, 0]):.3f}; z_t = {float(tr['z'][marks[0], 0, 0]):.3f} at the markers and "
+            f"{z_rest:.3f} elsewhere. Candidate at the writes: {writes}; h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")
+
+
+@interactive(
+    D=Slider(16, 128, 16, default=32, label="input size D"),
+    H=Slider(16, 128, 16, default=64, label="hidden size H"),
+    figsize=(6.4, 3.4),
+)
+def param_counts(fig, *, D, H):
+    """Parameters of RNN, GRU and LSTM with the same input and hidden sizes."""
+    cells = [("RNN", RNN(D, H)), ("GRU", GRU(D, H)), ("LSTM", LSTM(D, H))]
+    counts = [cell.num_params() for _, cell in cells]
+    ax = fig.add_subplot()
+    bars = ax.barh([name for name, _ in cells], counts, color=[STYLES[n.lower()]["color"] for n, _ in cells])
+    for bar, (name, cell), n in zip(bars, cells, counts):
+        G = cell.num_blocks
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
+                f"  {n:,} = {G}·{H}·({D}+{H}+1)", va="center", fontsize=9)
+    ax.set_xlim(0, counts[-1] * 1.7)
+    ax.set_xlabel("number of parameters")
+    ax.invert_yaxis()
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.95, bottom=0.16)
+    return (f"D = {D}, H = {H}: RNN {counts[0]:,}, GRU {counts[1]:,}, LSTM {counts[2]:,} parameters; "
+            f"the GRU has 3/4 of the LSTM's.")
+
+
+@interactive(
+    bias=Slider(0, 4, 1, default=1, label="memory bias at init"),
+    figsize=(6.8, 4.0),
+)
+def gradient_flow(fig, *, bias):
+    """Gradient norm k steps back: simple RNN, LSTM and GRU on the same inputs."""
+    rnn, lstm, gru = flow_norms("rnn"), flow_norms("lstm", float(bias)), flow_norms("gru", float(bias))
+    plot_gradient_flow(fig, [
+        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", rnn["h"], STYLES["rnn"]),
+        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", lstm["c"], STYLES["lstm"]),
+        ("GRU $\\|\\partial L/\\partial h_{T-k}\\|$", gru["h"], STYLES["gru"]),
+    ], f"H = {FLOW['H']}, T = {FLOW['T']}; LSTM $b_f$ + {bias} (mean $f_t$ = {lstm['gate']:.2f}), "
+       f"GRU $b_z$ - {bias} (mean $z_t$ = {gru['gate']:.2f})")
+    T = FLOW["T"]
+    return (f"Memory bias {bias}: mean LSTM forget gate {lstm['gate']:.2f}, mean GRU update gate {gru['gate']:.2f}. "
+            f"Gradient {T} steps back: RNN {rnn['h'][-1]:.1e}, LSTM cell state {lstm['c'][-1]:.1e}, "
+            f"GRU {gru['h'][-1]:.1e}.")
