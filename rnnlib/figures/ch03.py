@@ -1,0 +1,359 @@
+"""Figures of chapter 3, "Exploding and vanishing gradients".
+
+Backpropagation through time multiplies the gradient by one Jacobian per step
+it goes back. For the simple RNN ``h_t = tanh(a_t)``,
+``a_t = W^x x_t + W^h h_{t-1} + b``, the gradient of a loss on the last state
+``h_T`` reaches ``h_{T-k}`` as::
+
+    dL/dh_{T-k} = dL/dh_T  diag(tanh'(a_T)) W^h  ...  diag(tanh'(a_{T-k+1})) W^h
+    (in code, one step back: dh_prev = (dh * (1 - h_t**2)) @ W_h, as in RNN.backward)
+
+* :data:`gradient_through_time`: the scalar case. A linear RNN multiplies by
+  ``W_2`` at every step (``W_2**k``, computed by :func:`rnnlib.figures.demo.gradient_factors`);
+  a tanh RNN by ``W_2 tanh'(a_t)`` (:func:`scalar_tanh_factors`), never more
+  than ``W_2``. Both in float64, as backpropagation computes them, next to
+  the exact size, with the float64 overflow and underflow limits marked.
+* :data:`gradient_vs_lag`: the matrix case. The measured norm
+  ``||dL/dh_{T-k}||`` against the lag ``k`` (:func:`lag_norms`) for a random
+  RNN whose ``W^h`` is scaled to a chosen spectral radius, linear and tanh.
+* :data:`cliff_step`: what an exploding gradient does to one SGD step: the loss
+  of a one-unit RNN near a cliff (:func:`cliff_loss`), one step without and
+  with clipping.
+
+Every number comes from rnnlib's :class:`rnnlib.rnn.RNN`; the chapter checks
+the Jacobian products against ``RNN.backward``.
+"""
+import functools
+
+import numpy as np
+
+from rnnlib.clip import clip_by_global_norm
+from rnnlib.figures.demo import LOG10_MAX, LOG10_MIN, Y_LIMIT, gradient_factors
+from rnnlib.losses import mse
+from rnnlib.rnn import RNN
+from rnnlib.widgets import Slider, interactive
+
+__all__ = [
+    "scalar_tanh_factors", "gradient_through_time",
+    "random_rnn", "lag_norms", "gradient_vs_lag",
+    "CLIFF", "cliff_loss", "cliff_step",
+]
+
+# ---------------------------------------------------------------- the scalar case
+
+#: Longest sequence of :data:`gradient_through_time`.
+T_MAX = 600
+#: Inputs x_1 .. x_{T_MAX} of the scalar tanh RNN, (T_MAX, 1, 1), standard normal (seed 3).
+SCALAR_INPUTS = np.random.default_rng(3).standard_normal((T_MAX, 1, 1))
+_SCALAR = RNN(1, 1)  # h_t = tanh(W_1 x_t + W_2 h_{t-1} + b)
+
+
+def scalar_tanh_factors(W_2, T, W_1=1.0):
+    """``dh_T/dh_{T-k}`` of the scalar tanh RNN ``h_t = tanh(W_1 x_t + W_2 h_{t-1})``, k = 0 .. T.
+
+    The inputs are the first ``T`` of :data:`SCALAR_INPUTS`, ``h_0 = 0``, no bias.
+    Each step back multiplies by ``dh_t/dh_{t-1} = W_2 tanh'(a_t) = W_2 (1 - h_t**2)``.
+
+    Parameters
+    ----------
+    W_2 : float
+        Recurrent weight, positive.
+    T : int
+        Sequence length, 1 .. T_MAX.
+    W_1 : float, optional
+        Input weight.
+
+    Returns
+    -------
+    g : ndarray of float64, shape (T+1,)
+        ``g[k] = dh_T/dh_{T-k}`` as float64 computes the product (``g[0] = 1``):
+        ``0`` after an underflow.
+    log10_exact : ndarray of float64, shape (T+1,)
+        ``sum of log10 |W_2 (1 - h_t**2)|`` over the same steps, which never underflows.
+    """
+    if not W_2 > 0:
+        raise ValueError(f"W_2 must be positive, got {W_2!r}")
+    if int(T) != T or not 1 <= T <= T_MAX:
+        raise ValueError(f"T must be an integer in [1, {T_MAX}], got {T!r}")
+    params = {"W": np.array([[W_1, W_2]], dtype=float), "b": np.zeros(1)}
+    H_seq, _ = _SCALAR.forward(params, SCALAR_INPUTS[: int(T)])
+    h = H_seq[::-1, 0, 0]  # h_T, h_{T-1}, ..., h_1
+    steps = W_2 * (1 - h**2)  # dh_t/dh_{t-1} for t = T, T-1, ..., 1
+    # Underflow to 0 is part of what the figure shows: computed, then reported.
+    with np.errstate(under="ignore"):
+        g = np.cumprod(np.concatenate([[1.0], steps]))
+    return g, np.concatenate([[0.0], np.cumsum(np.log10(steps))])
+
+
+def _first(mask):
+    """Index of the first True in ``mask``, or None."""
+    return int(np.argmax(mask)) if mask.any() else None
+
+
+def _fmt(x):
+    """A float64 result as printed in the captions: 'inf', '0' or 3 significant digits."""
+    return f"{x:.4g}" if np.isfinite(x) and x != 0 else ("inf" if np.isinf(x) else "0")
+
+
+def _limit_bands(ax):
+    ax.axhspan(LOG10_MAX, Y_LIMIT, color="C3", alpha=0.1, lw=0)
+    ax.axhspan(-Y_LIMIT, LOG10_MIN, color="C3", alpha=0.1, lw=0)
+    ax.text(0.01, 0.985, "float64 overflow (max 1.8e308): inf", transform=ax.transAxes, va="top",
+            color="C3", fontsize="small")
+    ax.text(0.99, 0.015, "float64 underflow (below 4.9e-324): 0", transform=ax.transAxes, va="bottom",
+            ha="right", color="C3", fontsize="small")
+
+
+@interactive(
+    figsize=(6.4, 3.9),
+    W_2=Slider(0.1, 4.0, 0.1, default=4.0, label="recurrent weight W_2"),
+    T=Slider(50, 600, 50, default=100, label="sequence length T"),
+)
+def gradient_through_time(fig, *, W_2, T):
+    """The gradient through k steps of a scalar RNN, linear and tanh, in float64."""
+    k, lin, lin_exact = gradient_factors(W_2, T)
+    tanh, tanh_exact = scalar_tanh_factors(W_2, T)
+    ax = fig.add_subplot()
+    _limit_bands(ax)
+    for g, exact, color, name in ((lin, lin_exact, "C0", "linear: $W_2^k$"),
+                                  (tanh, tanh_exact, "C1", "tanh: $\\prod W_2\\,\\tanh'(a_t)$")):
+        ok = np.isfinite(g) & (g > 0)
+        ax.plot(k[ok], np.log10(g[ok]), color=color, lw=4, alpha=0.45, label=f"{name} (float64)")
+        ax.plot(k, np.clip(exact, -Y_LIMIT, Y_LIMIT), color=color, lw=1, ls="--")
+        end = float(np.clip(exact[-1], -Y_LIMIT + 40, Y_LIMIT - 40))
+        up = exact[-1] >= 0
+        ax.text(0.985 * T, end + (12 if up else -12), f"10^{exact[-1]:.1f}", color=color, ha="right",
+                va="bottom" if up else "top",
+                fontsize="small", bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
+        for where, level, what in ((_first(np.isinf(g)), LOG10_MAX, "inf"), (_first(g == 0), LOG10_MIN, "0")):
+            if where is not None:
+                ax.plot(where, level, "X", color=color, mec="C3", ms=10, zorder=5)
+    ax.plot([], [], color="0.3", lw=1, ls="--", label="exact size (sum of logs)")
+
+    overflow = _first(np.isinf(lin))
+    if overflow is not None:  # the message the figure shows instead of a crash
+        ax.text(0.5, 0.5, f"OVERFLOW: $W_2^k$ = inf in float64 from step {overflow} on;\n"
+                "an update with this gradient would turn every weight into nan",
+                transform=ax.transAxes, ha="center", va="center", color="C3", fontsize="small",
+                bbox={"boxstyle": "round", "fc": "white", "ec": "C3"})
+    ticks = np.arange(-300, 301, 100)
+    ax.set_yticks(ticks, [f"$10^{{{t}}}$" for t in ticks])
+    ax.set_ylim(-Y_LIMIT, Y_LIMIT)
+    ax.set_xlim(0, T)
+    ax.set_xlabel("steps back $k$")
+    ax.set_ylabel("$|dh_T / dh_{T-k}|$")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize="x-small", frameon=False)
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.13)
+    return (f"W_2 = {W_2:.1f}, T = {T}: through all {T} steps the linear RNN's factor W_2^{T} is "
+            f"{_fmt(lin[-1])} in float64 (exactly 10^{lin_exact[-1]:.1f}); the tanh RNN's is "
+            f"{_fmt(tanh[-1])} (exactly 10^{tanh_exact[-1]:.1f}).")
+
+
+# ---------------------------------------------------------------- the matrix case
+
+#: act'(a_t) written from h_t = act(a_t), for each activation of :class:`RNN`.
+ACT_GRAD = {
+    "tanh": lambda h: 1 - h**2,
+    "sigmoid": lambda h: h * (1 - h),
+    "relu": lambda h: (h > 0).astype(h.dtype),
+    "identity": np.ones_like,
+}
+
+#: Sizes of the random RNN of :data:`gradient_vs_lag`: inputs, hidden units, steps, sequences.
+LAG_SIZES = {"D": 4, "H": 32, "T": 100, "B": 16}
+
+
+def random_rnn(rng, rho, activation="tanh", D=4, H=32):
+    """A random RNN whose recurrent matrix has spectral radius ``rho``.
+
+    ``W^h`` is a Gaussian matrix ``N(0, 1/H)`` rescaled by ``rho / max |eig|``;
+    ``W^x`` and ``b`` are ``cell.init``'s (PyTorch's uniform).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    rho : float
+        Spectral radius of ``W^h`` (largest absolute eigenvalue), > 0.
+    activation : str, optional
+        The RNN's activation ("tanh" or "identity" for a linear RNN, ...).
+    D, H : int, optional
+        Input size and hidden size.
+
+    Returns
+    -------
+    cell : RNN
+    params : dict
+        ``{"W": (H, D+H), "b": (H,)}`` with ``views(params)["W^h"]`` of spectral radius ``rho``.
+    """
+    cell = RNN(D, H, activation=activation)
+    params = cell.init(rng)
+    W = rng.standard_normal((H, H)) / np.sqrt(H)
+    cell.views(params)["W^h"][...] = W * (rho / np.max(np.abs(np.linalg.eigvals(W))))
+    return cell, params
+
+
+def lag_norms(cell, params, X, dL_dhT):
+    """Norms of ``dL/dh_{T-k}`` for k = 0 .. T, from a loss on the last state only.
+
+    Going back one step at a time (the line of ``RNN.backward``)::
+
+        dL/dh_{t-1} = (dL/dh_t * act'(a_t)) @ W^h        (tanh: act'(a_t) = 1 - h_t**2)
+
+    Parameters
+    ----------
+    cell : RNN
+    params : dict
+        The cell's parameters.
+    X : ndarray, shape (T, B, D)
+        Inputs.
+    dL_dhT : ndarray, shape (B, H)
+        Gradient of the loss on the last state ``h_T``.
+
+    Returns
+    -------
+    ndarray, shape (T+1, B)
+        Row k: ``||dL/dh_{T-k}||`` of every sequence (row T is the initial state ``h_0``).
+    """
+    H_seq, _ = cell.forward(params, X)
+    d_act = ACT_GRAD[cell.activation](H_seq)  # act'(a_t) from h_t, as RNN.backward
+    W_h = cell.views(params)["W^h"]
+    g = np.array(dL_dhT, dtype=float)
+    norms = [np.linalg.norm(g, axis=1)]
+    for t in reversed(range(len(X))):
+        g = (g * d_act[t]) @ W_h  # one Jacobian back: diag(act'(a_t)) W^h
+        norms.append(np.linalg.norm(g, axis=1))
+    return np.array(norms)
+
+
+@functools.lru_cache(maxsize=64)
+def _lag_curves(rho):
+    """``{activation: rms over the batch of ||dL/dh_{T-k}||}`` for the figure (seed 0 for every rho)."""
+    s = LAG_SIZES
+    curves = {}
+    for activation in ("identity", "tanh"):
+        rng = np.random.default_rng(0)
+        cell, params = random_rnn(rng, rho, activation, s["D"], s["H"])
+        X = rng.standard_normal((s["T"], s["B"], s["D"]))
+        u = rng.standard_normal((s["B"], s["H"]))
+        u /= np.linalg.norm(u, axis=1, keepdims=True)  # ||dL/dh_T|| = 1 for every sequence
+        curves[activation] = np.sqrt(np.mean(lag_norms(cell, params, X, u) ** 2, axis=1))
+    return curves
+
+
+@interactive(
+    figsize=(6.4, 3.6),
+    rho=Slider(0.5, 2.0, 0.1, default=1.0, label="spectral radius of W^h"),
+)
+def gradient_vs_lag(fig, *, rho):
+    """Measured gradient norm against time lag, for a random RNN."""
+    curves = _lag_curves(round(float(rho), 6))
+    k = np.arange(LAG_SIZES["T"] + 1)
+    ax = fig.add_subplot()
+    ax.semilogy(k, curves["identity"], color="C0", lw=2, label="linear RNN (identity)")
+    ax.semilogy(k, curves["tanh"], color="C1", lw=2, label="tanh RNN")
+    ax.semilogy(k, float(rho) ** k, color="0.3", lw=1, ls="--", label="$\\rho^k$")
+    ax.axhline(1.0, color="0.6", lw=0.8)
+    ax.set_ylim(1e-40, 1e40)
+    ax.set_yticks([10.0**e for e in range(-40, 41, 10)])
+    ax.set_xlim(0, LAG_SIZES["T"])
+    ax.set_xlabel("time lag $k$ (steps back from the loss)")
+    ax.set_ylabel("$\\|dL / dh_{T-k}\\|$")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+    last = {a: curves[a][-1] for a in curves}
+    ax.set_title(f"spectral radius \u03c1 = {rho:.1f}: after {LAG_SIZES['T']} steps linear "
+                 f"{last['identity']:.2g}, tanh {last['tanh']:.2g}", fontsize="medium")
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.91, bottom=0.14)
+    return (f"Spectral radius {rho:.1f}: the gradient that reaches {LAG_SIZES['T']} steps back has norm "
+            f"{last['identity']:.3g} in the linear RNN and {last['tanh']:.3g} in the tanh RNN "
+            f"(it starts at 1; rho^{LAG_SIZES['T']} = {float(rho) ** LAG_SIZES['T']:.3g}).")
+
+
+# ---------------------------------------------------------------- a step off a cliff
+
+#: The cliff problem: one unit, no input, ``h_t = tanh(w h_{t-1} + b)`` for T steps
+#: from ``h_0``, loss ``(h_T - target)**2``; one SGD step with learning rate ``lr``,
+#: clipped to norm ``max_norm`` or not.
+CLIFF = {"T": 50, "b": 0.5, "h0": -1.0, "target": 0.5, "lr": 0.5, "max_norm": 1.0}
+_ONE = RNN(1, 1)
+
+
+def cliff_loss(w):
+    """Loss and its gradient with respect to the recurrent weight ``w`` of the :data:`CLIFF` problem.
+
+    Parameters
+    ----------
+    w : float
+        The recurrent weight ``W^h`` (1 x 1).
+
+    Returns
+    -------
+    loss : float
+        ``(h_T - target)**2`` (:func:`rnnlib.losses.mse`).
+    dw : float
+        ``dloss/dw``, from ``RNN.backward`` (``grads["W"][0, 1]``, the ``W^h`` column).
+    """
+    c = CLIFF
+    params = {"W": np.array([[0.0, float(w)]]), "b": np.array([c["b"]])}
+    H_seq, trace = _ONE.forward(params, np.zeros((c["T"], 1, 1)), {"h": np.array([[c["h0"]]])})
+    loss, dy = mse(H_seq[-1], np.array([[c["target"]]]))
+    dH = np.zeros_like(H_seq)
+    dH[-1] = dy  # the loss sees only the last state
+    # Far from the cliff (|w| >> 1) the state saturates and products of tiny tanh' underflow: harmless here.
+    with np.errstate(under="ignore"):
+        grads = _ONE.backward(params, trace, dH)
+    return loss, float(grads["W"][0, 1])
+
+
+@functools.lru_cache(maxsize=1)
+def _cliff_curve():
+    ws = np.linspace(0.0, 3.0, 601)
+    return ws, np.array([cliff_loss(w)[0] for w in ws])
+
+
+def _step_arrow(ax, w_0, loss_0, w_1, loss_1, color, text, y_text):
+    x_lo, x_hi = ax.get_xlim()
+    inside = x_lo <= w_1 <= x_hi
+    end = (w_1, loss_1) if inside else (x_lo if w_1 < x_lo else x_hi, loss_1)
+    ax.annotate("", end, (w_0, loss_0), arrowprops={"arrowstyle": "->", "color": color, "lw": 1.8,
+                                                   "connectionstyle": "arc3,rad=-0.25"})
+    if inside:
+        ax.plot(w_1, loss_1, "o", color=color, ms=7, zorder=5)
+    ax.text(0.02, y_text, text + ("" if inside else " (off the chart)"), transform=ax.transAxes, color=color,
+            fontsize="small", va="top")
+
+
+@interactive(
+    figsize=(6.4, 3.6),
+    w_0=Slider(1.85, 2.05, 0.01, default=1.95, label="starting weight w"),
+)
+def cliff_step(fig, *, w_0):
+    """One gradient step near a cliff, without and with clipping."""
+    c = CLIFF
+    ws, losses = _cliff_curve()
+    loss_0, g = cliff_loss(w_0)
+    w_plain = w_0 - c["lr"] * g
+    clipped, _ = clip_by_global_norm({"w": np.array(g)}, c["max_norm"])
+    w_clip = w_0 - c["lr"] * float(clipped["w"])
+    loss_plain, loss_clip = cliff_loss(w_plain)[0], cliff_loss(w_clip)[0]
+
+    ax = fig.add_subplot()
+    ax.plot(ws, losses, color="0.2", lw=1.5, label="loss $(h_{50} - 0.5)^2$")
+    ax.set_xlim(ws[0], ws[-1])
+    ax.set_ylim(-0.1, 2.6)
+    ax.plot(w_0, loss_0, "o", color="k", ms=7, zorder=6)
+    _step_arrow(ax, w_0, loss_0, w_plain, loss_plain, "C3",
+                f"plain step: w = {w_plain:.3g}, loss {loss_plain:.3f}", 0.97)
+    _step_arrow(ax, w_0, loss_0, w_clip, loss_clip, "C2",
+                f"clipped to norm {c['max_norm']:g}: w = {w_clip:.3g}, loss {loss_clip:.3f}", 0.89)
+    ax.set_xlabel("recurrent weight $w$")
+    ax.set_ylabel("loss")
+    ax.grid(True, alpha=0.3)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.91, bottom=0.14)
+    ax.set_title(f"from w = {w_0:.2f} (loss {loss_0:.3f}), dL/dw = {g:.3g}, lr = {c['lr']:g}",
+                 fontsize="medium")
+    return (f"From w = {w_0:.2f} (loss {loss_0:.3f}) the gradient is {g:.3g}. The plain step "
+            f"w - {c['lr']:g} * dL/dw lands at w = {w_plain:.3g} with loss {loss_plain:.3f}; clipped to "
+            f"norm {c['max_norm']:g} it lands at w = {w_clip:.3g} with loss {loss_clip:.3f}.")
