@@ -532,6 +532,22 @@ LAUNCH_SETTINGS = {
 }
 
 
+def _check_launch(launch):
+    unknown = sorted(set(launch) - set(LAUNCH_SETTINGS))
+    if unknown:
+        raise ValueError(f"launch: unknown settings {unknown}; known: {sorted(LAUNCH_SETTINGS)}")
+    url = launch.get("repository_url")
+    if url is not None:
+        # The book theme reads https://<host>/<owner>/<repo> and needs a host it knows.
+        parts = url.strip("/").split("/")
+        if not (len(parts) >= 5 and parts[0] in ("https:", "http:")
+                and any(p in parts[2].lower() for p in ("github", "gitlab", "bitbucket"))):
+            raise ValueError(
+                f"repository_url must look like https://<host>/<owner>/<repo> on GitHub, GitLab or Bitbucket "
+                f"(the book theme recognises only those), got {url!r}"
+            )
+
+
 def make_student_edition(root, out, html=False, log=print, launch=None):
     """Write the student edition of the book at ``root`` into ``out``.
 
@@ -565,6 +581,7 @@ def make_student_edition(root, out, html=False, log=print, launch=None):
         For an unclosed solution block, or a solution trace found in the output.
     """
     root, out = _check_out(root, out)
+    _check_launch(launch or {})
     excluded = {f"book/{stem}" for stem in EXCLUDED_PAGES}
     notebooks = book_notebooks(root)
     stripped, removed, kept_text = {}, [], []
@@ -648,7 +665,8 @@ def _build_html(out, log):
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         lines = (result.stdout + result.stderr).splitlines()
-        causes = [line for line in lines if re.search(r"error|exception|warning", line, re.I)][:15]
+        causes = [line for line in lines
+                  if len(line) < 400 and re.search(r"\w*(?:Error|Exception)\b:|[Ee]rror:|WARNING", line)][:15]
         raise RuntimeError("jupyter-book build of the student edition failed:\n" + "\n".join(causes + lines[-10:]))
     html_dir = out / "_build" / "html"
     log(f"student HTML: {html_dir / 'index.html'}")

@@ -176,3 +176,16 @@ def test_student_html_of_fixture_and_real_book(tmp_path):
     for path in classroom.book_notebooks(root):
         if f"book/{path.stem}" in toc:
             assert (html / "book" / f"{path.stem}.html").is_file(), f"{path.name} missing from the student HTML"
+
+
+def test_launch_settings_go_into_the_student_config(tmp_path):
+    root = make_book(tmp_path)
+    out = tmp_path / "student"
+    launch = {"repository_url": "https://github.com/<owner>/<class-repo>", "jupyterhub_url": "https://<your-hub>"}
+    classroom.make_student_edition(root, out, log=lambda *a: None, launch=launch)
+    config = yaml.safe_load((out / "_config.yml").read_text())
+    assert config["repository"]["url"] == launch["repository_url"] and config["repository"]["path_to_book"] == ""
+    assert config["launch_buttons"]["jupyterhub_url"] == "https://<your-hub>"
+    assert yaml.safe_load((root / "_config.yml").read_text())["repository"]["url"] == ""  # the book's own: untouched
+    with pytest.raises(ValueError, match="GitHub, GitLab or Bitbucket"):
+        classroom.make_student_edition(root, out, log=lambda *a: None, launch={"repository_url": "https://x.org/r"})
