@@ -39,25 +39,21 @@ Checkers and the function signature each one calls (the book's notation;
 time-major shapes, weights ``(out, in)`` so the book's ``W^x x_t`` is
 ``x_t @ W_x.T``; ``B`` batch, ``D`` input size, ``H`` hidden size):
 
-====================================  ==========================================================
-checker                               the student's function
-====================================  ==========================================================
-``rnn_step``                          ``(x_t, h_prev, W_x, W_h, b) -> h_t``
-``softmax``                           ``(z) -> p``, softmax over the last axis
-``rnn_backward_step``                 ``(dh_t, h_t, x_t, h_prev, W_x, W_h) -> (dx_t, dh_prev, dW_x, dW_h, db)``
-``sgd_update``                        ``(params, grads, lr) -> new_params``
-``clip_by_global_norm``               ``(grads, max_norm) -> (clipped, norm)``
-``clip_elementwise``                  ``(grads, limit) -> clipped``
-``gradient_product``                  ``(w, k) -> w**k``, a scalar linear RNN's gradient over k steps
-``jacobian_product``                  ``(W_h, h_seq) -> J``, dh_T/dh_0 of a tanh RNN
-``lstm_forget_gate``                  ``(x_t, h_prev, c_prev, W_fx, W_fh, b_f) -> (f_t, c_f)``
-``lstm_step``                         ``(x_t, h_prev, c_prev, W, b) -> (h_t, c_t)``
-``gru_candidate``                     ``(x_t, h_prev, r_t, W_hx, W_hr, b_h) -> h_tilde``
-``gru_step``                          ``(x_t, h_prev, W, b) -> h_t``
-``adding_problem``                    ``(rng, T, batch_size) -> (X, y)``
-``sample_with_temperature``           ``(logits, temperature, rng) -> index``
-``perplexity``                        ``(mean_cross_entropy) -> exp(mean_cross_entropy)``
-====================================  ==========================================================
+* ``rnn_step``: ``rnn_step(x_t, h_prev, W_x, W_h, b) -> h_t``
+* ``softmax``: ``softmax(z) -> p``, softmax over the last axis
+* ``rnn_backward_step``: ``rnn_backward_step(dh_t, h_t, x_t, h_prev, W_x, W_h) -> (dx_t, dh_prev, dW_x, dW_h, db)``
+* ``sgd_update``: ``sgd_update(params, grads, lr) -> new_params``
+* ``clip_by_global_norm``: ``clip_by_global_norm(grads, max_norm) -> (clipped, norm)``
+* ``clip_elementwise``: ``clip_elementwise(grads, limit) -> clipped``
+* ``gradient_product``: ``gradient_product(w, k) -> w**k``, a scalar linear RNN's gradient over k steps
+* ``jacobian_product``: ``jacobian_product(W_h, h_seq) -> J``, dh_T/dh_0 of a tanh RNN
+* ``lstm_forget_gate``: ``lstm_forget_gate(x_t, h_prev, c_prev, W_fx, W_fh, b_f) -> (f_t, c_f)``
+* ``lstm_step``: ``lstm_step(x_t, h_prev, c_prev, W, b) -> (h_t, c_t)``
+* ``gru_candidate``: ``gru_candidate(x_t, h_prev, r_t, W_hx, W_hr, b_h) -> h_tilde``
+* ``gru_step``: ``gru_step(x_t, h_prev, W, b) -> h_t``
+* ``adding_problem``: ``adding_problem(rng, T, batch_size) -> (X, y)``
+* ``sample_with_temperature``: ``sample_with_temperature(logits, temperature, rng) -> index``
+* ``perplexity``: ``perplexity(mean_cross_entropy) -> exp(mean_cross_entropy)``
 
 ``CHECKERS`` maps each name to its checker (the exercise validator of
 :mod:`rnnlib.classroom` uses it).

@@ -343,3 +343,11 @@ def test_a_surprise_inside_the_checker_is_still_a_sentence(capsys, monkeypatch):
     result, out = run("perplexity", perplexity, capsys)
     assert not result and out.startswith("Check 1 of 5 could not be completed (cross-entropy 1.5 nats): the checker "
                                          "could not read your function's result (RuntimeError: surprise).")
+
+
+@pytest.mark.parametrize("name", sorted(check.CHECKERS))
+def test_every_checker_is_documented_with_its_signature(name):
+    listed = re.search(rf"^\* ``{name}``: ``({name}\(.*?\))", check.__doc__, re.M)
+    assert listed, f"the module docstring does not list check.{name}"
+    assert listed.group(1) in check.CHECKERS[name].__doc__.replace("\n    ", " ")
+    assert "Returns\n    -------\n    CheckResult" in check.CHECKERS[name].__doc__
