@@ -155,8 +155,10 @@ class Exercise:
     label, title : str
     cell : int
         Index of the exercise's markdown cell.
+    template : int or None
+        Index of its code cell tagged ``exercise`` (a coding exercise), else None.
     checker : str or None
-        Checker called by the exercise's code cell (a coding exercise), else None.
+        Checker that code cell calls (``check.<name>(...)``), else None.
     solution : tuple of (int, int) or None
         Cell indices of the solution-start and solution-end cells.
     """
