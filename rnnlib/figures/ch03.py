@@ -95,56 +95,70 @@ def _fmt(x):
     return f"{x:.4g}" if np.isfinite(x) and x != 0 else ("inf" if np.isinf(x) else "0")
 
 
-def _limit_bands(ax):
+_CURVES = (("lin", "C0", "linear: $W_2^k$"), ("tanh", "C1", "tanh: $\\prod W_2\\,\\tanh'(a_t)$"))
+
+
+def _setup_through_time(fig):
+    """Axes, float64 limit bands, labels and empty artists of :data:`gradient_through_time`."""
+    ax = fig.add_subplot()
     ax.axhspan(LOG10_MAX, Y_LIMIT, color="C3", alpha=0.1, lw=0)
     ax.axhspan(-Y_LIMIT, LOG10_MIN, color="C3", alpha=0.1, lw=0)
     ax.text(0.01, 0.985, "float64 overflow (max 1.8e308): inf", transform=ax.transAxes, va="top",
             color="C3", fontsize="small")
     ax.text(0.99, 0.015, "float64 underflow (below 4.9e-324): 0", transform=ax.transAxes, va="bottom",
             ha="right", color="C3", fontsize="small")
+    handles = {"ax": ax}
+    for key, color, name in _CURVES:
+        handles[key] = {
+            "float64": ax.plot([], [], color=color, lw=4, alpha=0.45, label=f"{name} (float64)")[0],
+            "exact": ax.plot([], [], color=color, lw=1, ls="--")[0],
+            "marks": ax.plot([], [], "X", color=color, mec="C3", ms=10, zorder=5)[0],
+            "end": ax.text(0, 0, "", color=color, ha="right", fontsize="small",
+                           bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1}),
+        }
+    ax.plot([], [], color="0.3", lw=1, ls="--", label="exact size (sum of logs)")
+    # The message the figure shows instead of a crash when the product overflows.
+    handles["overflow"] = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", color="C3",
+                                  fontsize="small", bbox={"boxstyle": "round", "fc": "white", "ec": "C3"})
+    ticks = np.arange(-300, 301, 100)
+    ax.set_yticks(ticks, [f"$10^{{{t}}}$" for t in ticks])
+    ax.set_ylim(-Y_LIMIT, Y_LIMIT)
+    ax.set_xlabel("steps back $k$")
+    ax.set_ylabel("$|dh_T / dh_{T-k}|$")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize="x-small", frameon=False)
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.13)
+    return handles
 
 
 @interactive(
     figsize=(6.4, 3.9),
     W_2=Slider(0.1, 4.0, 0.1, default=4.0, label="recurrent weight W_2"),
     T=Slider(50, 600, 50, default=100, label="sequence length T"),
+    setup=_setup_through_time,
 )
-def gradient_through_time(fig, *, W_2, T):
+def gradient_through_time(handles, *, W_2, T):
     """The gradient through k steps of a scalar RNN, linear and tanh, in float64."""
     k, lin, lin_exact = gradient_factors(W_2, T)
     tanh, tanh_exact = scalar_tanh_factors(W_2, T)
-    ax = fig.add_subplot()
-    _limit_bands(ax)
-    for g, exact, color, name in ((lin, lin_exact, "C0", "linear: $W_2^k$"),
-                                  (tanh, tanh_exact, "C1", "tanh: $\\prod W_2\\,\\tanh'(a_t)$")):
+    for (key, _, _), g, exact in zip(_CURVES, (lin, tanh), (lin_exact, tanh_exact)):
+        h = handles[key]
         ok = np.isfinite(g) & (g > 0)
-        ax.plot(k[ok], np.log10(g[ok]), color=color, lw=4, alpha=0.45, label=f"{name} (float64)")
-        ax.plot(k, np.clip(exact, -Y_LIMIT, Y_LIMIT), color=color, lw=1, ls="--")
-        end = float(np.clip(exact[-1], -Y_LIMIT + 40, Y_LIMIT - 40))
+        h["float64"].set_data(k[ok], np.log10(g[ok]))
+        h["exact"].set_data(k, np.clip(exact, -Y_LIMIT, Y_LIMIT))
+        marks = [(i, y) for i, y in ((_first(np.isinf(g)), LOG10_MAX), (_first(g == 0), LOG10_MIN)) if i is not None]
+        h["marks"].set_data([i for i, _ in marks], [y for _, y in marks])
         up = exact[-1] >= 0
-        ax.text(0.985 * T, end + (12 if up else -12), f"10^{exact[-1]:.1f}", color=color, ha="right",
-                va="bottom" if up else "top",
-                fontsize="small", bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
-        for where, level, what in ((_first(np.isinf(g)), LOG10_MAX, "inf"), (_first(g == 0), LOG10_MIN, "0")):
-            if where is not None:
-                ax.plot(where, level, "X", color=color, mec="C3", ms=10, zorder=5)
-    ax.plot([], [], color="0.3", lw=1, ls="--", label="exact size (sum of logs)")
-
+        end = float(np.clip(exact[-1], -Y_LIMIT + 90, Y_LIMIT - 90)) + (12 if up else -12)
+        h["end"].set_position((0.985 * T, end))
+        h["end"].set_va("bottom" if up else "top")
+        h["end"].set_text(f"10^{exact[-1]:.1f}")
     overflow = _first(np.isinf(lin))
-    if overflow is not None:  # the message the figure shows instead of a crash
-        ax.text(0.5, 0.5, f"OVERFLOW: $W_2^k$ = inf in float64 from step {overflow} on;\n"
-                "an update with this gradient would turn every weight into nan",
-                transform=ax.transAxes, ha="center", va="center", color="C3", fontsize="small",
-                bbox={"boxstyle": "round", "fc": "white", "ec": "C3"})
-    ticks = np.arange(-300, 301, 100)
-    ax.set_yticks(ticks, [f"$10^{{{t}}}$" for t in ticks])
-    ax.set_ylim(-Y_LIMIT, Y_LIMIT)
-    ax.set_xlim(0, T)
-    ax.set_xlabel("steps back $k$")
-    ax.set_ylabel("$|dh_T / dh_{T-k}|$")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize="x-small", frameon=False)
-    fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.13)
+    handles["overflow"].set_visible(overflow is not None)
+    if overflow is not None:
+        handles["overflow"].set_text(f"OVERFLOW: $W_2^k$ = inf in float64 from step {overflow} on;\n"
+                                     "an update with this gradient would turn every weight into nan")
+    handles["ax"].set_xlim(0, T)
     return (f"W_2 = {W_2:.1f}, T = {T}: through all {T} steps the linear RNN's factor W_2^{T} is "
             f"{_fmt(lin[-1])} in float64 (exactly 10^{lin_exact[-1]:.1f}); the tanh RNN's is "
             f"{_fmt(tanh[-1])} (exactly 10^{tanh_exact[-1]:.1f}).")
@@ -242,18 +256,16 @@ def _lag_curves(rho):
     return curves
 
 
-@interactive(
-    figsize=(6.4, 3.6),
-    rho=Slider(0.5, 2.0, 0.1, default=1.0, label="spectral radius of W^h"),
-)
-def gradient_vs_lag(fig, *, rho):
-    """Measured gradient norm against time lag, for a random RNN."""
-    curves = _lag_curves(round(float(rho), 6))
-    k = np.arange(LAG_SIZES["T"] + 1)
+def _setup_vs_lag(fig):
+    """Axes, labels and empty lines of :data:`gradient_vs_lag`."""
     ax = fig.add_subplot()
-    ax.semilogy(k, curves["identity"], color="C0", lw=2, label="linear RNN (identity)")
-    ax.semilogy(k, curves["tanh"], color="C1", lw=2, label="tanh RNN")
-    ax.semilogy(k, float(rho) ** k, color="0.3", lw=1, ls="--", label="$\\rho^k$")
+    ax.set_yscale("log")
+    handles = {
+        "ax": ax,
+        "identity": ax.plot([], [], color="C0", lw=2, label="linear RNN (identity)")[0],
+        "tanh": ax.plot([], [], color="C1", lw=2, label="tanh RNN")[0],
+        "rho^k": ax.plot([], [], color="0.3", lw=1, ls="--", label="$\\rho^k$", zorder=3)[0],
+    }
     ax.axhline(1.0, color="0.6", lw=0.8)
     ax.set_ylim(1e-40, 1e40)
     ax.set_yticks([10.0**e for e in range(-40, 41, 10)])
@@ -262,13 +274,29 @@ def gradient_vs_lag(fig, *, rho):
     ax.set_ylabel("$\\|dL / dh_{T-k}\\|$")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
-    last = {a: curves[a][-1] for a in curves}
-    ax.set_title(f"spectral radius \u03c1 = {rho:.1f}: after {LAG_SIZES['T']} steps linear "
-                 f"{last['identity']:.2g}, tanh {last['tanh']:.2g}", fontsize="medium")
     fig.subplots_adjust(left=0.13, right=0.97, top=0.91, bottom=0.14)
-    return (f"Spectral radius {rho:.1f}: the gradient that reaches {LAG_SIZES['T']} steps back has norm "
+    return handles
+
+
+@interactive(
+    figsize=(6.4, 3.6),
+    rho=Slider(0.5, 2.0, 0.1, default=1.0, label="spectral radius of W^h"),
+    setup=_setup_vs_lag,
+)
+def gradient_vs_lag(handles, *, rho):
+    """Measured gradient norm against time lag, for a random RNN."""
+    curves = _lag_curves(round(float(rho), 6))
+    T = LAG_SIZES["T"]
+    k = np.arange(T + 1)
+    handles["identity"].set_data(k, curves["identity"])
+    handles["tanh"].set_data(k, curves["tanh"])
+    handles["rho^k"].set_data(k, float(rho) ** k)
+    last = {a: curves[a][-1] for a in curves}
+    handles["ax"].set_title(f"spectral radius \u03c1 = {rho:.1f}: after {T} steps linear "
+                            f"{last['identity']:.2g}, tanh {last['tanh']:.2g}", fontsize="medium")
+    return (f"Spectral radius {rho:.1f}: the gradient that reaches {T} steps back has norm "
             f"{last['identity']:.3g} in the linear RNN and {last['tanh']:.3g} in the tanh RNN "
-            f"(it starts at 1; rho^{LAG_SIZES['T']} = {float(rho) ** LAG_SIZES['T']:.3g}).")
+            f"(it starts at 1; rho^{T} = {float(rho) ** T:.3g}).")
 
 
 # ---------------------------------------------------------------- a step off a cliff
@@ -313,45 +341,60 @@ def _cliff_curve():
     return ws, np.array([cliff_loss(w)[0] for w in ws])
 
 
-def _step_arrow(ax, w_0, loss_0, w_1, loss_1, color, text, y_text):
+_STEPS = (("plain", "C3"), ("clipped", "C2"))
+
+
+def _setup_cliff(fig):
+    """The loss curve (it does not move), labels and the artists of the two steps."""
+    ws, losses = _cliff_curve()
+    ax = fig.add_subplot()
+    ax.plot(ws, losses, color="0.2", lw=1.5)
+    ax.set_xlim(ws[0], ws[-1])
+    ax.set_ylim(-0.1, 2.6)
+    ax.set_xlabel("recurrent weight $w$")
+    ax.set_ylabel("loss $(h_{50} - 0.5)^2$")
+    ax.grid(True, alpha=0.3)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.91, bottom=0.14)
+    handles = {"ax": ax, "start": ax.plot([], [], "o", color="k", ms=7, zorder=6)[0]}
+    for (key, color), y_text in zip(_STEPS, (0.97, 0.89)):
+        handles[key] = {
+            "arrow": ax.annotate("", (0, 0), (0, 0), arrowprops={"arrowstyle": "->", "color": color, "lw": 1.8,
+                                                                 "connectionstyle": "arc3,rad=-0.25"}),
+            "end": ax.plot([], [], "o", color=color, ms=7, zorder=5)[0],
+            "text": ax.text(0.02, y_text, "", transform=ax.transAxes, color=color, fontsize="small", va="top"),
+        }
+    return handles
+
+
+def _show_step(h, ax, w_0, loss_0, w_1, loss_1, text):
     x_lo, x_hi = ax.get_xlim()
     inside = x_lo <= w_1 <= x_hi
-    end = (w_1, loss_1) if inside else (x_lo if w_1 < x_lo else x_hi, loss_1)
-    ax.annotate("", end, (w_0, loss_0), arrowprops={"arrowstyle": "->", "color": color, "lw": 1.8,
-                                                   "connectionstyle": "arc3,rad=-0.25"})
-    if inside:
-        ax.plot(w_1, loss_1, "o", color=color, ms=7, zorder=5)
-    ax.text(0.02, y_text, text + ("" if inside else " (off the chart)"), transform=ax.transAxes, color=color,
-            fontsize="small", va="top")
+    h["arrow"].xy = (min(max(w_1, x_lo), x_hi), loss_1)  # off the chart: to its edge
+    h["arrow"].set_position((w_0, loss_0))
+    h["end"].set_data([w_1] if inside else [], [loss_1] if inside else [])
+    h["text"].set_text(text + ("" if inside else " (off the chart)"))
 
 
 @interactive(
     figsize=(6.4, 3.6),
     w_0=Slider(1.85, 2.05, 0.01, default=1.95, label="starting weight w"),
+    setup=_setup_cliff,
 )
-def cliff_step(fig, *, w_0):
+def cliff_step(handles, *, w_0):
     """One gradient step near a cliff, without and with clipping."""
     c = CLIFF
-    ws, losses = _cliff_curve()
     loss_0, g = cliff_loss(w_0)
-    w_plain = w_0 - c["lr"] * g
+    w_plain = w_0 - c["lr"] * g  # w_new = w_old - lr * dL/dw
     clipped, _ = clip_by_global_norm({"w": np.array(g)}, c["max_norm"])
     w_clip = w_0 - c["lr"] * float(clipped["w"])
     loss_plain, loss_clip = cliff_loss(w_plain)[0], cliff_loss(w_clip)[0]
 
-    ax = fig.add_subplot()
-    ax.plot(ws, losses, color="0.2", lw=1.5, label="loss $(h_{50} - 0.5)^2$")
-    ax.set_xlim(ws[0], ws[-1])
-    ax.set_ylim(-0.1, 2.6)
-    ax.plot(w_0, loss_0, "o", color="k", ms=7, zorder=6)
-    _step_arrow(ax, w_0, loss_0, w_plain, loss_plain, "C3",
-                f"plain step: w = {w_plain:.3g}, loss {loss_plain:.3f}", 0.97)
-    _step_arrow(ax, w_0, loss_0, w_clip, loss_clip, "C2",
-                f"clipped to norm {c['max_norm']:g}: w = {w_clip:.3g}, loss {loss_clip:.3f}", 0.89)
-    ax.set_xlabel("recurrent weight $w$")
-    ax.set_ylabel("loss")
-    ax.grid(True, alpha=0.3)
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.91, bottom=0.14)
+    ax = handles["ax"]
+    handles["start"].set_data([w_0], [loss_0])
+    _show_step(handles["plain"], ax, w_0, loss_0, w_plain, loss_plain,
+               f"plain step: w = {w_plain:.3g}, loss {loss_plain:.3f}")
+    _show_step(handles["clipped"], ax, w_0, loss_0, w_clip, loss_clip,
+               f"clipped to norm {c['max_norm']:g}: w = {w_clip:.3g}, loss {loss_clip:.3f}")
     ax.set_title(f"from w = {w_0:.2f} (loss {loss_0:.3f}), dL/dw = {g:.3g}, lr = {c['lr']:g}",
                  fontsize="medium")
     return (f"From w = {w_0:.2f} (loss {loss_0:.3f}) the gradient is {g:.3g}. The plain step "
