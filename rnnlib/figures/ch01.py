@@ -68,23 +68,24 @@ def _canvas(fig, xlim, ylim):
     return Affine2D().translate(-x0, -y0).scale(1 / (x1 - x0), 1 / (y1 - y0)) + fig.transFigure
 
 
-def _box(fig, tr, x, y, title, value, color, width=2.15, height=0.9):
+def _box(fig, tr, x, y, title, color, width=2.15, height=0.9):
+    """A rounded box with a fixed title; returns the (empty) text artist of its value."""
     from matplotlib.patches import FancyBboxPatch
 
     fig.add_artist(FancyBboxPatch((x - width / 2, y - height / 2), width, height, fc=color, ec="0.3", lw=1.1,
                                   boxstyle="round,pad=0.02,rounding_size=0.12", transform=tr))
     fig.text(x, y + 0.17, title, ha="center", va="center", fontsize=8.5, transform=tr)
-    fig.text(x, y - 0.2, value, ha="center", va="center", fontsize=10.5, fontweight="bold", transform=tr)
+    return fig.text(x, y - 0.2, "", ha="center", va="center", fontsize=10.5, fontweight="bold", transform=tr)
 
 
-def _arrow(fig, tr, start, end, label=None, offset=(0.0, 0.0), ha="center"):
+def _arrow(fig, tr, start, end, offset=(0.0, 0.0), ha="center"):
+    """An arrow; returns the (empty) text artist of its label."""
     from matplotlib.patches import FancyArrowPatch
 
     fig.add_artist(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color="0.25", lw=1.3,
                                    shrinkA=0, shrinkB=0, transform=tr))
-    if label:
-        fig.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], label,
-                 ha=ha, va="center", fontsize=8.5, color="0.15", transform=tr)
+    return fig.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], "",
+                    ha=ha, va="center", fontsize=8.5, color="0.15", transform=tr)
 
 
 _Z = np.linspace(-5.0, 5.0, 201)
@@ -103,60 +104,84 @@ def _sub(text):
     return re.sub(r"_(\d)", lambda m: m.group(1).translate(_SUB), text)
 
 
+_XS = (0.0, 3.3, 6.6)  # diagram x of days 1, 2, 3
+
+
+def _predictor_setup(fig):
+    """Boxes, arrows and titles (fixed); returns the text artists that show values."""
+    tr = _canvas(fig, (-1.25, 11.3), (-0.6, 3.6))
+    sums = ("W_1X_1 + b", "W_1X_2 + a_1 + b", "W_1X_3 + a_2 + b")
+    h = {"price": [], "y": [], "input": [], "carry": []}
+    for t, x in enumerate(_XS):
+        h["price"].append(_box(fig, tr, x, 0.0, _sub(f"price X_{t + 1} (day {t + 1})"), _INPUT))
+        h["y"].append(_box(fig, tr, x, 2.0, _sub(f"y_{t + 1} = \u03c3({sums[t]})"), _HIDDEN))
+        h["input"].append(_arrow(fig, tr, (x, 0.45), (x, 1.55), (0.12, 0), "left"))
+    for t in range(2):
+        h["carry"].append(_arrow(fig, tr, (_XS[t] + 1.075, 2.0), (_XS[t + 1] - 1.075, 2.0), (0, 0.42)))
+    h["output"] = _box(fig, tr, 9.9, 2.0, _sub("output = \u03c3(W_3 y_3 + b_3)"), _OUTPUT, width=2.5)
+    h["head"] = _arrow(fig, tr, (_XS[2] + 1.075, 2.0), (9.9 - 1.25, 2.0), (0, 0.42))
+    h["shared"] = fig.text(5.0, 3.3, "", ha="center", va="center", fontsize=9.5, transform=tr)
+    return h
+
+
 @interactive(
     figsize=(8.0, 3.1),
     dpi=84,
-    W_1=Slider(**_PARAM, default=1.0, label="W₁ (input weight)"),
-    W_2=Slider(**_PARAM, default=0.5, label="W₂ (recurrent weight)"),
+    setup=_predictor_setup,
+    W_1=Slider(**_PARAM, default=1.0, label="W\u2081 (input weight)"),
+    W_2=Slider(**_PARAM, default=0.5, label="W\u2082 (recurrent weight)"),
     b=Slider(**_PARAM, default=-0.5, label="b (hidden bias)"),
-    W_3=Slider(**_PARAM, default=2.0, label="W₃ (output weight)"),
-    b_3=Slider(**_PARAM, default=-1.0, label="b₃ (output bias)"),
-    X_1=Slider(**_PRICE, default=0.25, label="X₁ (price, day 1)"),
-    X_2=Slider(**_PRICE, default=0.5, label="X₂ (price, day 2)"),
-    X_3=Slider(**_PRICE, default=0.75, label="X₃ (price, day 3)"),
+    W_3=Slider(**_PARAM, default=2.0, label="W\u2083 (output weight)"),
+    b_3=Slider(**_PARAM, default=-1.0, label="b\u2083 (output bias)"),
+    X_1=Slider(**_PRICE, default=0.25, label="X\u2081 (price, day 1)"),
+    X_2=Slider(**_PRICE, default=0.5, label="X\u2082 (price, day 2)"),
+    X_3=Slider(**_PRICE, default=0.75, label="X\u2083 (price, day 3)"),
 )
-def stock_predictor(fig, *, W_1, W_2, b, W_3, b_3, X_1, X_2, X_3):
+def stock_predictor(h, *, W_1, W_2, b, W_3, b_3, X_1, X_2, X_3):
     """The 3-day stock-price predictor unrolled in time, with every value."""
     v = predictor_values(W_1, W_2, W_3, b, b_3, X_1, X_2, X_3)
-    tr = _canvas(fig, (-1.25, 11.3), (-0.6, 3.6))
-    xs = (0.0, 3.3, 6.6)
-    prices = (X_1, X_2, X_3)
-    sums = ("W_1X_1 + b", "W_1X_2 + a_1 + b", "W_1X_3 + a_2 + b")
-    for t in range(3):
-        _box(fig, tr, xs[t], 0.0, _sub(f"price X_{t + 1} (day {t + 1})"), f"{prices[t]:.2f}", _INPUT)
-        _box(fig, tr, xs[t], 2.0, _sub(f"y_{t + 1} = \u03c3({sums[t]})"), f"{v[f'y_{t + 1}']:.4f}", _HIDDEN)
-        _arrow(fig, tr, (xs[t], 0.45), (xs[t], 1.55), _sub(f"W_1X_{t + 1} = {W_1 * prices[t]:+.3f}"), (0.12, 0), "left")
+    for t, price in enumerate((X_1, X_2, X_3)):
+        h["price"][t].set_text(f"{price:.2f}")
+        h["y"][t].set_text(f"{v[f'y_{t + 1}']:.4f}")
+        h["input"][t].set_text(_sub(f"W_1X_{t + 1} = {W_1 * price:+.3f}"))
     for t in range(2):
-        _arrow(fig, tr, (xs[t] + 1.075, 2.0), (xs[t + 1] - 1.075, 2.0),
-               _sub(f"a_{t + 1} = y_{t + 1} W_2\n= {v[f'a_{t + 1}']:+.4f}"), (0, 0.42))
-    _box(fig, tr, 9.9, 2.0, _sub("output = \u03c3(W_3 y_3 + b_3)"), f"{v['output']:.4f}", _OUTPUT, width=2.5)
-    _arrow(fig, tr, (xs[2] + 1.075, 2.0), (9.9 - 1.25, 2.0), _sub(f"W_3 = {W_3:+.1f}\nb_3 = {b_3:+.1f}"), (0, 0.42))
-    fig.text(5.0, 3.3, _sub(f"shared by all three steps:  W_1 = {W_1:+.1f},  W_2 = {W_2:+.1f},  b = {b:+.1f}"),
-            ha="center", va="center", fontsize=9.5, transform=tr)
+        h["carry"][t].set_text(_sub(f"a_{t + 1} = y_{t + 1} W_2\n= {v[f'a_{t + 1}']:+.4f}"))
+    h["output"].set_text(f"{v['output']:.4f}")
+    h["head"].set_text(_sub(f"W_3 = {W_3:+.1f}\nb_3 = {b_3:+.1f}"))
+    h["shared"].set_text(_sub(f"shared by all three steps:  W_1 = {W_1:+.1f},  W_2 = {W_2:+.1f},  b = {b:+.1f}"))
     return (f"y_1 = {v['y_1']:.4f}, y_2 = {v['y_2']:.4f}, y_3 = {v['y_3']:.4f}; "
             f"predicted price for day 4: {v['output']:.4f}.")
 
 
-@interactive(
-    figsize=(7.2, 3.4),
-    dpi=84,
-    z=Slider(-5.0, 5.0, 0.5, default=0.0, label="pre-activation z"),
-)
-def activation_compare(fig, *, z):
-    """tanh and sigmoid, and their slopes, at a pre-activation z."""
-    s_z, th_z = float(sigmoid(z)), float(np.tanh(z))
-    ds_z, dth_z = s_z * (1 - s_z), 1 - th_z**2
+def _activation_setup(fig):
+    """Axes, the four curves and the legend (fixed); returns the artists that move."""
     ax = fig.add_axes((0.08, 0.14, 0.6, 0.74))
     ax.plot(_Z, _TANH, color="C0", lw=2, label="tanh(z)")
     ax.plot(_Z, 1 - _TANH**2, color="C0", lw=1.3, ls="--", label="tanh'(z) = 1 - tanh(z)\u00b2")
     ax.plot(_Z, _SIG, color="C1", lw=2, label="sigmoid(z)")
     ax.plot(_Z, _SIG * (1 - _SIG), color="C1", lw=1.3, ls="--", label="sigmoid'(z) = s(1 - s)")
-    ax.plot([z] * 4, [th_z, dth_z, s_z, ds_z], "o", color="0.15", ms=4)
     ax.axhline(0, color="0.6", lw=0.8)
-    ax.axvline(z, color="0.6", lw=0.8, ls=":")
     ax.set(xlim=(-5, 5), ylim=(-1.1, 1.1), xlabel="z", xticks=[-4, -2, 0, 2, 4], yticks=[-1, -0.5, 0, 0.5, 1])
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
-    fig.text(0.70, 0.42, f"at z = {z:+.1f}\n\ntanh(z)      = {th_z:+.4f}\ntanh'(z)     =  {dth_z:.4f}\n"
-             f"sigmoid(z)   =  {s_z:.4f}\nsigmoid'(z)  =  {ds_z:.4f}", family="monospace", fontsize=8.5, va="top")
+    (points,) = ax.plot([], [], "o", color="0.15", ms=4)
+    line = ax.axvline(0, color="0.6", lw=0.8, ls=":")
+    text = fig.text(0.70, 0.42, "", family="monospace", fontsize=8.5, va="top")
+    return {"points": points, "line": line, "text": text}
+
+
+@interactive(
+    figsize=(7.2, 3.4),
+    dpi=84,
+    setup=_activation_setup,
+    z=Slider(-5.0, 5.0, 0.5, default=0.0, label="pre-activation z"),
+)
+def activation_compare(h, *, z):
+    """tanh and sigmoid, and their slopes, at a pre-activation z."""
+    s_z, th_z = float(sigmoid(z)), float(np.tanh(z))
+    ds_z, dth_z = s_z * (1 - s_z), 1 - th_z**2
+    h["points"].set_data([z] * 4, [th_z, dth_z, s_z, ds_z])
+    h["line"].set_xdata([z, z])
+    h["text"].set_text(f"at z = {z:+.1f}\n\ntanh(z)      = {th_z:+.4f}\ntanh'(z)     =  {dth_z:.4f}\n"
+                       f"sigmoid(z)   =  {s_z:.4f}\nsigmoid'(z)  =  {ds_z:.4f}")
     return (f"z = {z:+.1f}: tanh(z) = {th_z:+.4f} (slope {dth_z:.4f}), "
             f"sigmoid(z) = {s_z:.4f} (slope {ds_z:.4f}).")

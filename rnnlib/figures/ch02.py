@@ -114,38 +114,47 @@ def _persistence_mse(X, y):
     return float(np.mean((X[-1] - y) ** 2))
 
 
-@interactive(
-    figsize=(8.4, 3.4),
-    dpi=84,
-    lr=Choice(LEARNING_RATES, default=10.0, label="learning rate \u03b1"),
-)
-def learning_rate_explorer(fig, *, lr):
-    """Training the 3-day predictor with gradient descent at several learning rates."""
+def _lr_setup(fig):
+    """Axes, the grey loss curves of every run, the prices of the test days (fixed)."""
     data, runs = stock_data(), _all_runs()
-    run = runs[lr]
-    base_train = _persistence_mse(data["X_train"], data["y_train"])
-    base_test = _persistence_mse(data["X_test"], data["y_test"])
     left = fig.add_axes((0.08, 0.15, 0.38, 0.72))
     right = fig.add_axes((0.57, 0.15, 0.41, 0.72))
     steps = np.arange(STEPS)
-    for other, r in runs.items():
-        if other != lr:
-            left.plot(steps, r["loss"], color="0.8", lw=1)
-    left.plot(steps, run["loss"], color="C0", lw=2, label=f"\u03b1 = {lr:g}")
-    left.axhline(base_train, color="C3", ls="--", lw=1, label="tomorrow = today")
+    for r in runs.values():
+        left.plot(steps, r["loss"], color="0.8", lw=1)
+    (loss,) = left.plot([], [], color="C0", lw=2, label="\u03b1")
+    left.axhline(_persistence_mse(data["X_train"], data["y_train"]), color="C3", ls="--", lw=1,
+                 label="tomorrow = today")
     left.set(yscale="log", xlim=(0, STEPS), ylim=(1e-3, 1.0), xlabel="gradient-descent step",
              ylabel="training loss J (MSE)", xticks=range(0, STEPS + 1, 100), yticks=[1e-3, 1e-2, 1e-1, 1.0])
     left.yaxis.set_minor_locator(NullLocator())
-    left.legend(loc="upper right", fontsize=8)
+    legend = left.legend(loc="upper right", fontsize=8)
     fig.text(0.08, 0.94, "training loss (grey: the other learning rates)", fontsize=9)
 
     days = N_TRAIN + 3 + np.arange(len(data["y_test"]))
     right.plot(days, data["y_test"][:, 0], color="0.2", lw=1.5, label="price")
-    right.plot(days, run["test_pred"], color="C0", lw=1.5, label="predicted")
+    (pred,) = right.plot(days, np.zeros(len(days)), color="C0", lw=1.5, label="predicted")
     right.set(ylim=(-0.05, 1.05), xlim=(days[0], days[-1]), xlabel="day (test period)", ylabel="scaled price",
               yticks=[0, 0.5, 1])
     right.legend(loc="upper left", fontsize=8)
-    fig.text(0.57, 0.94, f"test days: MSE {run['test_mse']:.4f} (tomorrow = today: {base_test:.4f})", fontsize=9)
+    title = fig.text(0.57, 0.94, "", fontsize=9)
+    return {"loss": loss, "label": legend.get_texts()[0], "pred": pred, "title": title}
+
+
+@interactive(
+    figsize=(8.4, 3.4),
+    dpi=84,
+    setup=_lr_setup,
+    lr=Choice(LEARNING_RATES, default=10.0, label="learning rate \u03b1"),
+)
+def learning_rate_explorer(h, *, lr):
+    """Training the 3-day predictor with gradient descent at several learning rates."""
+    data, run = stock_data(), training_run(lr)
+    base_test = _persistence_mse(data["X_test"], data["y_test"])
+    h["loss"].set_data(np.arange(STEPS), run["loss"])
+    h["label"].set_text(f"\u03b1 = {lr:g}")
+    h["pred"].set_ydata(run["test_pred"])
+    h["title"].set_text(f"test days: MSE {run['test_mse']:.4f} (tomorrow = today: {base_test:.4f})")
     final = run["loss"][-1]
     ups = int(np.sum(np.diff(run["loss"][-50:]) > 0))  # rises among the last 50 steps
     trend = "lower" if final < run["loss"][0] else "higher"
@@ -200,28 +209,38 @@ def _w3_curve():
     return grid, np.array([w3_loss_and_grad(w)[0] for w in grid])
 
 
-@interactive(
-    figsize=(8.4, 3.2),
-    dpi=84,
-    lr=Choice(W3_LEARNING_RATES, default=10.0, label="learning rate \u03b1"),
-)
-def descent_on_W3(fig, *, lr):
-    """Gradient descent on one weight: the steps W_3 - alpha dJ/dW_3 along the loss curve."""
+def _w3_setup(fig):
+    """Axes and the loss curve J(W_3) (fixed); returns the artists of the steps."""
     grid, curve = _w3_curve()
-    W, J = w3_descent(lr)
     left = fig.add_axes((0.08, 0.16, 0.5, 0.72))
     right = fig.add_axes((0.68, 0.16, 0.3, 0.72))
     left.plot(grid, curve, color="0.3", lw=1.5, label="J(W\u2083)")
-    left.plot(W, J, "-o", color="C1", ms=4, lw=1, label="gradient-descent steps")
-    left.plot(W[0], J[0], "s", color="C3", ms=7, label=f"start W\u2083 = {W[0]:g}")
+    (path,) = left.plot([], [], "-o", color="C1", ms=4, lw=1, label="gradient-descent steps")
+    left.plot([2.0], [w3_loss_and_grad(2.0)[0]], "s", color="C3", ms=7, label="start W\u2083 = 2")
     left.set(xlim=(grid[0], grid[-1]), ylim=(0.0, 0.2), xlabel="output weight W\u2083", ylabel="training loss J",
              xticks=range(-4, 7, 2), yticks=[0, 0.05, 0.1, 0.15, 0.2])
     left.legend(loc="upper right", fontsize=8)
-    fig.text(0.08, 0.93, f"\u03b1 = {lr:g}: W\u2083 after {len(W) - 1} steps = {W[-1]:.3f}", fontsize=9)
-    right.plot(np.arange(len(J)), J, "-o", color="C1", ms=3)
-    right.set(xlabel="step", ylabel="J", ylim=(0.0, 0.2), xlim=(-0.5, len(J) - 0.5),
-              xticks=range(0, len(J), 4), yticks=[0, 0.1, 0.2])
+    (losses,) = right.plot([], [], "-o", color="C1", ms=3)
+    right.set(xlabel="step", ylabel="J", ylim=(0.0, 0.2), xlim=(-0.5, W3_STEPS + 0.5),
+              xticks=range(0, W3_STEPS + 1, 4), yticks=[0, 0.1, 0.2])
     fig.text(0.68, 0.93, "loss at each step", fontsize=9)
+    title = fig.text(0.08, 0.93, "", fontsize=9)
+    return {"path": path, "losses": losses, "title": title}
+
+
+@interactive(
+    figsize=(8.4, 3.2),
+    dpi=84,
+    setup=_w3_setup,
+    lr=Choice(W3_LEARNING_RATES, default=10.0, label="learning rate \u03b1"),
+)
+def descent_on_W3(h, *, lr):
+    """Gradient descent on one weight: the steps W_3 - alpha dJ/dW_3 along the loss curve."""
+    grid, curve = _w3_curve()
+    W, J = w3_descent(lr)
+    h["path"].set_data(W, J)
+    h["losses"].set_data(np.arange(len(J)), J)
+    h["title"].set_text(f"\u03b1 = {lr:g}: W\u2083 after {len(W) - 1} steps = {W[-1]:.3f}")
     best = grid[np.argmin(curve)]
     return (f"learning rate {lr:g}: W_3 goes {W[0]:g} -> {W[-1]:.3f} in {len(W) - 1} steps "
             f"(the minimum is near {best:.2f}); J {J[0]:.4f} -> {J[-1]:.4f}.")
