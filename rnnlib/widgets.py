@@ -268,7 +268,7 @@ def _png_bytes(fig, optimize):
 
 
 _CSS = (".rnnfig{margin:.5em 0 1em}.rnnfig-controls{display:grid;align-items:center;gap:.2em .75em;"
-        "grid-template-columns:max-content minmax(6em,20em) auto}.rnnfig-control{display:contents}"
+        "grid-template-columns:max-content minmax(6em,20em) auto}.rnnfig-control,.rnnfig-control label{display:contents}"
         ".rnnfig-input{width:100%}.rnnfig-value{font-variant-numeric:tabular-nums;font-weight:600}"
         ".rnnfig-note{font-size:.85em;opacity:.75;margin:.25em 0}"
         ".rnnfig-frame{display:block;max-width:100%;height:auto;background:#fff}"
@@ -471,11 +471,11 @@ class InteractiveFigure:
         for i, (name, control) in enumerate(self.controls.items()):
             label = esc(control.label or name)
             controls.append(
-                f'<label class="rnnfig-control"><span>{label}</span>'
+                f'<div class="rnnfig-control"><label><span>{label}</span> '
                 f'<input class="rnnfig-input" type="range" name="{esc(name)}" min="0" max="{data["sizes"][i] - 1}" '
                 f'step="1" value="{data["defaults"][i]}" aria-label="{label}" '
-                f'aria-valuetext="{esc(data["labels"][i][data["defaults"][i]])}">'
-                f'<output class="rnnfig-value">{esc(data["labels"][i][data["defaults"][i]])}</output></label>')
+                f'aria-valuetext="{esc(data["labels"][i][data["defaults"][i]])}"> '
+                f'<output class="rnnfig-value">{esc(data["labels"][i][data["defaults"][i]])}</output></label></div>')
         note = ""
         if data["mode"] == "one-at-a-time":
             note = ('<p class="rnnfig-note">One slider at a time: moving a slider returns the others to '
@@ -500,7 +500,9 @@ class InteractiveFigure:
 
         sliders = {name: c._live_widget(name) for name, c in self.controls.items()}
         png, caption = self.render(optimize=False)
-        image = ipywidgets.Image(value=png, format="png", layout={"max_width": "100%"})
+        width = self._figure.canvas.get_width_height()[0]
+        image = ipywidgets.Image(value=png, format="png", layout={"width": f"{width}px", "max_width": "100%",
+                                                                  "height": "auto"})
         text = ipywidgets.Label(value=caption)
 
         def redraw(change=None):
