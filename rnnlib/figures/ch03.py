@@ -2,10 +2,10 @@
 
 Backpropagation through time multiplies the gradient by one Jacobian per step
 it goes back. For the simple RNN ``h_t = tanh(a_t)``,
-``a_t = W^x x_t + W^h h_{t-1} + b``, the gradient of a loss on the last state
-``h_T`` reaches ``h_{T-k}`` as::
+``a_t = W^x x_t + W^h h_{t-1} + b``, the gradient of a loss ``J`` on the last
+state ``h_T`` reaches ``h_{T-k}`` as::
 
-    dL/dh_{T-k} = dL/dh_T  diag(tanh'(a_T)) W^h  ...  diag(tanh'(a_{T-k+1})) W^h
+    dJ/dh_{T-k} = dJ/dh_T  diag(tanh'(a_T)) W^h  ...  diag(tanh'(a_{T-k+1})) W^h
     (in code, one step back: dh_prev = (dh * (1 - h_t**2)) @ W_h, as in RNN.backward)
 
 * :data:`gradient_through_time`: the scalar case. A linear RNN multiplies by
@@ -14,7 +14,7 @@ it goes back. For the simple RNN ``h_t = tanh(a_t)``,
   than ``W_2``. Both in float64, as backpropagation computes them, next to
   the exact size, with the float64 overflow and underflow limits marked.
 * :data:`gradient_vs_lag`: the matrix case. The measured norm
-  ``||dL/dh_{T-k}||`` against the lag ``k`` (:func:`lag_norms`) for a random
+  ``||dJ/dh_{T-k}||`` against the lag ``k`` (:func:`lag_norms`) for a random
   RNN whose ``W^h`` is scaled to a chosen spectral radius, linear and tanh.
 * :data:`cliff_step`: what an exploding gradient does to one SGD step: the loss
   of a one-unit RNN near a cliff (:func:`cliff_loss`), one step without and
@@ -208,12 +208,12 @@ def random_rnn(rng, rho, activation="tanh", D=4, H=32):
     return cell, params
 
 
-def lag_norms(cell, params, X, dL_dhT):
-    """Norms of ``dL/dh_{T-k}`` for k = 0 .. T, from a loss on the last state only.
+def lag_norms(cell, params, X, dJ_dhT):
+    """Norms of ``dJ/dh_{T-k}`` for k = 0 .. T, from a loss on the last state only.
 
     Going back one step at a time (the line of ``RNN.backward``)::
 
-        dL/dh_{t-1} = (dL/dh_t * act'(a_t)) @ W^h        (tanh: act'(a_t) = 1 - h_t**2)
+        dJ/dh_{t-1} = (dJ/dh_t * act'(a_t)) @ W^h        (tanh: act'(a_t) = 1 - h_t**2)
 
     Parameters
     ----------
@@ -222,18 +222,18 @@ def lag_norms(cell, params, X, dL_dhT):
         The cell's parameters.
     X : ndarray, shape (T, B, D)
         Inputs.
-    dL_dhT : ndarray, shape (B, H)
+    dJ_dhT : ndarray, shape (B, H)
         Gradient of the loss on the last state ``h_T``.
 
     Returns
     -------
     ndarray, shape (T+1, B)
-        Row k: ``||dL/dh_{T-k}||`` of every sequence (row T is the initial state ``h_0``).
+        Row k: ``||dJ/dh_{T-k}||`` of every sequence (row T is the initial state ``h_0``).
     """
     H_seq, _ = cell.forward(params, X)
     d_act = ACT_GRAD[cell.activation](H_seq)  # act'(a_t) from h_t, as RNN.backward
     W_h = cell.views(params)["W^h"]
-    g = np.array(dL_dhT, dtype=float)
+    g = np.array(dJ_dhT, dtype=float)
     norms = [np.linalg.norm(g, axis=1)]
     for t in reversed(range(len(X))):
         g = (g * d_act[t]) @ W_h  # one Jacobian back: diag(act'(a_t)) W^h
@@ -243,7 +243,7 @@ def lag_norms(cell, params, X, dL_dhT):
 
 @functools.lru_cache(maxsize=64)
 def _lag_curves(rho):
-    """``{activation: rms over the batch of ||dL/dh_{T-k}||}`` for the figure (seed 0 for every rho)."""
+    """``{activation: rms over the batch of ||dJ/dh_{T-k}||}`` for the figure (seed 0 for every rho)."""
     s = LAG_SIZES
     curves = {}
     for activation in ("identity", "tanh"):
@@ -251,7 +251,7 @@ def _lag_curves(rho):
         cell, params = random_rnn(rng, rho, activation, s["D"], s["H"])
         X = rng.standard_normal((s["T"], s["B"], s["D"]))
         u = rng.standard_normal((s["B"], s["H"]))
-        u /= np.linalg.norm(u, axis=1, keepdims=True)  # ||dL/dh_T|| = 1 for every sequence
+        u /= np.linalg.norm(u, axis=1, keepdims=True)  # ||dJ/dh_T|| = 1 for every sequence
         curves[activation] = np.sqrt(np.mean(lag_norms(cell, params, X, u) ** 2, axis=1))
     return curves
 
@@ -271,7 +271,7 @@ def _setup_vs_lag(fig):
     ax.set_yticks([10.0**e for e in range(-40, 41, 10)])
     ax.set_xlim(0, LAG_SIZES["T"])
     ax.set_xlabel("time lag $k$ (steps back from the loss)")
-    ax.set_ylabel("$\\|dL / dh_{T-k}\\|$")
+    ax.set_ylabel("$\\|dJ / dh_{T-k}\\|$")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
     fig.subplots_adjust(left=0.13, right=0.97, top=0.91, bottom=0.14)
@@ -384,7 +384,7 @@ def cliff_step(handles, *, w_0):
     """One gradient step near a cliff, without and with clipping."""
     c = CLIFF
     loss_0, g = cliff_loss(w_0)
-    w_plain = w_0 - c["lr"] * g  # w_new = w_old - lr * dL/dw
+    w_plain = w_0 - c["lr"] * g  # w_new = w_old - lr * dJ/dw
     clipped, _ = clip_by_global_norm({"w": np.array(g)}, c["max_norm"])
     w_clip = w_0 - c["lr"] * float(clipped["w"])
     loss_plain, loss_clip = cliff_loss(w_plain)[0], cliff_loss(w_clip)[0]
@@ -395,8 +395,8 @@ def cliff_step(handles, *, w_0):
                f"plain step: w = {w_plain:.3g}, loss {loss_plain:.3f}")
     _show_step(handles["clipped"], ax, w_0, loss_0, w_clip, loss_clip,
                f"clipped to norm {c['max_norm']:g}: w = {w_clip:.3g}, loss {loss_clip:.3f}")
-    ax.set_title(f"from w = {w_0:.2f} (loss {loss_0:.3f}), dL/dw = {g:.3g}, lr = {c['lr']:g}",
+    ax.set_title(f"from w = {w_0:.2f} (loss {loss_0:.3f}), dJ/dw = {g:.3g}, lr = {c['lr']:g}",
                  fontsize="medium")
     return (f"From w = {w_0:.2f} (loss {loss_0:.3f}) the gradient is {g:.3g}. The plain step "
-            f"w - {c['lr']:g} * dL/dw lands at w = {w_plain:.3g} with loss {loss_plain:.3f}; clipped to "
+            f"w - {c['lr']:g} * dJ/dw lands at w = {w_plain:.3g} with loss {loss_plain:.3f}; clipped to "
             f"norm {c['max_norm']:g} it lands at w = {w_clip:.3g} with loss {loss_clip:.3f}.")
