@@ -1,4 +1,4 @@
-"""Sphinx extension for the book's HTML: each inline script once per page.
+"""Sphinx extension for the book's HTML: each inline script once per page, no dead widget state.
 
 Sphinx 7.4 registers a body-only script that an extension adds after the
 builder starts (``app.add_js_file(None, body=...)``) twice: once as it is added
@@ -6,7 +6,13 @@ builder starts (``app.add_js_file(None, body=...)``) twice: once as it is added
 the two copies do not compare equal. sphinx-thebe adds such a script declaring
 ``const THEBE_JS_URL``; its second copy throws "Identifier 'THEBE_JS_URL' has
 already been declared" on every page. This keeps the first copy of each script.
+
+myst-nb also inlines the notebook's ipywidgets state (the live controls' models,
+including a PNG per figure) for a widget manager to read. The book loads no
+widget manager (``nb_ipywidgets_js: {}``): its figures show their
+self-contained HTML face, so that state is dead weight and is dropped.
 """
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def _key(script):
@@ -14,13 +20,15 @@ def _key(script):
     return getattr(script, "filename", str(script)) or "", attributes
 
 
-def drop_repeated_scripts(app, pagename, templatename, context, doctree):
+def drop_repeated_and_dead_scripts(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files")
     if not scripts:
         return
     seen, kept = set(), []
     for script in scripts:
         key = repr(_key(script))
+        if getattr(script, "attributes", {}).get("type") == WIDGET_STATE:
+            continue
         if key not in seen:
             seen.add(key)
             kept.append(script)
@@ -28,5 +36,5 @@ def drop_repeated_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    app.connect("html-page-context", drop_repeated_scripts, priority=900)
+    app.connect("html-page-context", drop_repeated_and_dead_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
