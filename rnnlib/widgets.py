@@ -341,6 +341,8 @@ class InteractiveFigure:
         if not controls:
             raise ValueError("controls must name at least one Slider or Choice, got none")
         for name, control in controls.items():
+            if name in ("optimize", "fig"):
+                raise ValueError(f"control name {name!r} is reserved (a keyword of render/draw); choose another")
             if not isinstance(control, (Slider, Choice)):
                 raise TypeError(f"control {name!r} must be a Slider or a Choice, got {type(control).__name__}")
         signature = inspect.signature(func)

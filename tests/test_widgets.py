@@ -122,6 +122,8 @@ def test_declaration_checks_the_function_and_controls():
         InteractiveFigure(_labelled, {})
     with pytest.raises(TypeError, match="callable"):
         InteractiveFigure(None, SMALL_GRID)
+    with pytest.raises(ValueError, match="reserved"):
+        InteractiveFigure(lambda fig, **p: None, {"optimize": Slider(0, 1, 1, default=0)})
 
 
 def test_params_are_validated_by_name():
