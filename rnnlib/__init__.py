@@ -14,3 +14,46 @@ Conventions (see the book's introduction for the full notation table):
 """
 
 __version__ = "0.1.0"
+
+from rnnlib.rnn import RNN
+from rnnlib.lstm import LSTM
+from rnnlib.gru import GRU
+from rnnlib.activations import sigmoid, tanh, softmax, log_softmax
+from rnnlib.heads import Head
+from rnnlib.losses import mse, binary_cross_entropy_with_logits, softmax_cross_entropy
+from rnnlib.optim import SGD, Momentum, Adam
+from rnnlib.clip import global_norm, clip_by_global_norm, clip_elementwise
+from rnnlib.model import SequenceModel
+from rnnlib.train import fit, evaluate, tbptt_loss_and_grads
+from rnnlib.gradcheck import numerical_gradient, rel_error
+from rnnlib.io import save_params, load_params
+from rnnlib.data import (
+    ADDING_BASELINE_MSE,
+    CharVocab,
+    adding_problem,
+    char_batches,
+    load_text,
+    one_hot,
+    sliding_windows,
+    stock_prices,
+)
+from rnnlib.sampling import sample_chars
+from rnnlib.torch_interop import to_torch_state_dict, from_torch_state_dict
+
+# Submodules with optional dependencies or a teaching role are imported by name:
+# ``from rnnlib import check`` (exercise checkers), ``from rnnlib import widgets``
+# and ``from rnnlib.figures import ch04`` (need matplotlib and ipywidgets).
+
+__all__ = [
+    "RNN", "LSTM", "GRU",
+    "sigmoid", "tanh", "softmax", "log_softmax",
+    "Head", "mse", "binary_cross_entropy_with_logits", "softmax_cross_entropy",
+    "SGD", "Momentum", "Adam",
+    "global_norm", "clip_by_global_norm", "clip_elementwise",
+    "SequenceModel", "fit", "evaluate", "tbptt_loss_and_grads",
+    "numerical_gradient", "rel_error",
+    "save_params", "load_params",
+    "ADDING_BASELINE_MSE", "CharVocab", "adding_problem", "char_batches", "load_text",
+    "one_hot", "sliding_windows", "stock_prices",
+    "sample_chars", "to_torch_state_dict", "from_torch_state_dict",
+]

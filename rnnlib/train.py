@@ -19,7 +19,6 @@ import math
 import numbers
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from rnnlib._checks import check_option, check_size
 from rnnlib.clip import clip_by_global_norm, clip_elementwise, global_norm
@@ -160,6 +159,32 @@ def _batch_source(batches, steps):
     )
 
 
+def _progress_bar(steps, progress):
+    """range(steps), wrapped in a tqdm.auto bar when progress is on (tqdm is
+    imported only then: the library itself needs numpy alone)."""
+    if not progress:
+        return _NoBar(steps)
+    from tqdm.auto import tqdm
+
+    return tqdm(range(steps), desc="fit", unit="step")
+
+
+class _NoBar:
+    """The part of a tqdm bar that fit uses, for progress=False."""
+
+    def __init__(self, steps):
+        self._steps = range(steps)
+
+    def __iter__(self):
+        return iter(self._steps)
+
+    def set_postfix(self, *args, **kwargs):
+        pass
+
+    def close(self):
+        pass
+
+
 def fit(
     model,
     params,
@@ -225,7 +250,7 @@ def fit(
     next_batch = _batch_source(batches, steps)
     opt_state = optimizer.init(params)
     history = {"loss": [], "grad_norm": []}
-    bar = tqdm(range(steps), desc="fit", unit="step", disable=not progress)
+    bar = _progress_bar(steps, progress)
     for step in bar:
         batch = next_batch(step)
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
