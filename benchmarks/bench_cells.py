@@ -10,6 +10,12 @@ median time of each. Threads are left at the machine's default for both.
     python benchmarks/bench_cells.py --stat min  # fastest repetition instead of the median
                                                  # (closer to an idle machine's numbers when
                                                  # other processes compete for the cores)
+    python benchmarks/bench_cells.py --threads 1 # one BLAS/OpenMP thread for both libraries
+
+On a machine shared with other busy processes, multi-threaded BLAS calls on
+the small per-step matrices wait for descheduled threads and both libraries
+slow down by large, erratic factors: compare on an idle machine, or with
+--threads 1.
 
 Without torch installed it prints rnnlib's numbers only.
 
@@ -20,15 +26,21 @@ rate as a percentage of numpy's own matmul throughput on a large square product.
 """
 
 import argparse
+import os
 import platform
 import statistics
+import sys
 import time
 
-import numpy as np
+if "--threads" in sys.argv[:-1]:  # must be set before numpy and torch load their thread pools
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = sys.argv[sys.argv.index("--threads") + 1]
 
-from rnnlib.gru import GRU
-from rnnlib.lstm import LSTM
-from rnnlib.rnn import RNN
+import numpy as np  # noqa: E402
+
+from rnnlib.gru import GRU  # noqa: E402
+from rnnlib.lstm import LSTM  # noqa: E402
+from rnnlib.rnn import RNN  # noqa: E402
 
 try:
     import torch
@@ -53,7 +65,8 @@ def blas_info():
         return "; ".join(libs) or "unknown"
     except ImportError:
         cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{cfg.get('name')} {cfg.get('version')} (threadpoolctl not installed: thread count unknown)"
+        threads = os.environ.get("OPENBLAS_NUM_THREADS", f"the default, {os.cpu_count()} cores")
+        return f"{cfg.get('name')} {cfg.get('version')} (threads: {threads}; threadpoolctl not installed)"
 
 
 def timed(fn):
@@ -150,7 +163,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repetitions per measurement")
     parser.add_argument("--quick", action="store_true", help="smallest shape only, 3 repetitions")
     parser.add_argument("--stat", choices=("median", "min"), default="median", help="summary of the repetitions")
+    parser.add_argument("--threads", type=int, help="BLAS/OpenMP threads for both (default: the machine's)")
     args = parser.parse_args()
+    if args.threads and torch is not None:
+        torch.set_num_threads(args.threads)
     if args.quick:
         bench(SHAPES[:1], 3, args.stat)
     else:
