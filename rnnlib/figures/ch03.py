@@ -35,7 +35,7 @@ from rnnlib.widgets import Slider, interactive
 
 __all__ = [
     "scalar_tanh_factors", "gradient_through_time",
-    "random_rnn", "lag_norms", "gradient_vs_lag",
+    "random_rnn", "lag_norms", "lag_curves", "gradient_vs_lag",
     "CLIFF", "cliff_loss", "cliff_step",
 ]
 
@@ -174,8 +174,8 @@ ACT_GRAD = {
     "identity": np.ones_like,
 }
 
-#: Sizes of the random RNN of :data:`gradient_vs_lag`: inputs, hidden units, steps, sequences.
-LAG_SIZES = {"D": 4, "H": 32, "T": 100, "B": 16}
+#: Sizes of :data:`gradient_vs_lag`: inputs, hidden units, steps, sequences, random networks per rho.
+LAG_SIZES = {"D": 4, "H": 32, "T": 100, "B": 16, "nets": 6}
 
 
 def random_rnn(rng, rho, activation="tanh", D=4, H=32):
@@ -241,31 +241,51 @@ def lag_norms(cell, params, X, dJ_dhT):
     return np.array(norms)
 
 
-@functools.lru_cache(maxsize=64)
-def _lag_curves(rho):
-    """``{activation: rms over the batch of ||dJ/dh_{T-k}||}`` for the figure (seed 0 for every rho)."""
+@functools.lru_cache(maxsize=32)
+def lag_curves(rho):
+    """The data of :data:`gradient_vs_lag`: gradient norms against lag for random RNNs of spectral radius ``rho``.
+
+    ``LAG_SIZES["nets"]`` random networks (:func:`random_rnn`, seed 1), each run
+    on the same inputs (seed 0) with a loss on the last state whose gradient
+    ``dJ/dh_T`` has norm 1 for every sequence; every network once with tanh and
+    once, *with the same weights*, linear (identity).
+
+    Parameters
+    ----------
+    rho : float
+        Spectral radius of ``W^h``.
+
+    Returns
+    -------
+    dict
+        ``{"identity": (nets, T+1), "tanh": (nets, T+1)}``: row n, column k is
+        the root-mean-square over the batch of ``||dJ/dh_{T-k}||`` for network n.
+    """
     s = LAG_SIZES
-    curves = {}
-    for activation in ("identity", "tanh"):
-        rng = np.random.default_rng(0)
-        cell, params = random_rnn(rng, rho, activation, s["D"], s["H"])
-        X = rng.standard_normal((s["T"], s["B"], s["D"]))
-        u = rng.standard_normal((s["B"], s["H"]))
-        u /= np.linalg.norm(u, axis=1, keepdims=True)  # ||dJ/dh_T|| = 1 for every sequence
-        curves[activation] = np.sqrt(np.mean(lag_norms(cell, params, X, u) ** 2, axis=1))
-    return curves
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((s["T"], s["B"], s["D"]))
+    u = rng.standard_normal((s["B"], s["H"]))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)  # ||dJ/dh_T|| = 1 for every sequence
+    linear = RNN(s["D"], s["H"], activation="identity")
+    net_rng = np.random.default_rng(1)
+    curves = {"identity": [], "tanh": []}
+    for _ in range(s["nets"]):
+        cell, params = random_rnn(net_rng, rho, "tanh", s["D"], s["H"])
+        for name, c in (("identity", linear), ("tanh", cell)):
+            curves[name].append(np.sqrt(np.mean(lag_norms(c, params, X, u) ** 2, axis=1)))
+    return {name: np.array(rows) for name, rows in curves.items()}
 
 
 def _setup_vs_lag(fig):
-    """Axes, labels and empty lines of :data:`gradient_vs_lag`."""
+    """Axes, labels, empty lines and bands of :data:`gradient_vs_lag`."""
     ax = fig.add_subplot()
     ax.set_yscale("log")
-    handles = {
-        "ax": ax,
-        "identity": ax.plot([], [], color="C0", lw=2, label="linear RNN (identity)")[0],
-        "tanh": ax.plot([], [], color="C1", lw=2, label="tanh RNN")[0],
-        "rho^k": ax.plot([], [], color="0.3", lw=1, ls="--", label="$\\rho^k$", zorder=3)[0],
-    }
+    handles = {"ax": ax}
+    k = np.arange(LAG_SIZES["T"] + 1)
+    for name, color, label in (("identity", "C0", "linear RNN"), ("tanh", "C1", "tanh RNN (same weights)")):
+        handles[name] = (ax.plot([], [], color=color, lw=2, label=label)[0],
+                         ax.fill_between(k, np.ones(k.size), np.ones(k.size), color=color, alpha=0.2, lw=0))
+    handles["rho^k"] = ax.plot([], [], color="0.3", lw=1, ls="--", label="$\\rho^k$", zorder=3)[0]
     ax.axhline(1.0, color="0.6", lw=0.8)
     ax.set_ylim(1e-40, 1e40)
     ax.set_yticks([10.0**e for e in range(-40, 41, 10)])
@@ -284,19 +304,22 @@ def _setup_vs_lag(fig):
     setup=_setup_vs_lag,
 )
 def gradient_vs_lag(handles, *, rho):
-    """Measured gradient norm against time lag, for a random RNN."""
-    curves = _lag_curves(round(float(rho), 6))
-    T = LAG_SIZES["T"]
+    """Measured gradient norm against time lag, for random RNNs."""
+    curves = lag_curves(round(float(rho), 6))
+    T, nets = LAG_SIZES["T"], LAG_SIZES["nets"]
     k = np.arange(T + 1)
-    handles["identity"].set_data(k, curves["identity"])
-    handles["tanh"].set_data(k, curves["tanh"])
+    for name in ("identity", "tanh"):
+        line, band = handles[name]
+        line.set_data(k, np.median(curves[name], axis=0))
+        band.set_data(k, curves[name].min(axis=0), curves[name].max(axis=0))
     handles["rho^k"].set_data(k, float(rho) ** k)
-    last = {a: curves[a][-1] for a in curves}
-    handles["ax"].set_title(f"spectral radius \u03c1 = {rho:.1f}: after {T} steps linear "
-                            f"{last['identity']:.2g}, tanh {last['tanh']:.2g}", fontsize="medium")
-    return (f"Spectral radius {rho:.1f}: the gradient that reaches {T} steps back has norm "
-            f"{last['identity']:.3g} in the linear RNN and {last['tanh']:.3g} in the tanh RNN "
-            f"(it starts at 1; rho^{T} = {float(rho) ** T:.3g}).")
+    last = {name: np.median(curves[name][:, -1]) for name in curves}
+    handles["ax"].set_title(f"spectral radius \u03c1 = {rho:.1f}: median of {nets} networks after {T} steps: "
+                            f"linear {last['identity']:.2g}, tanh {last['tanh']:.2g}", fontsize="small")
+    return (f"Spectral radius {rho:.1f}: the gradient that reaches {T} steps back (median of {nets} random "
+            f"networks; band: their range) has norm {last['identity']:.3g} in the linear RNN and "
+            f"{last['tanh']:.3g} in the tanh RNN with the same weights (it starts at 1; "
+            f"rho^{T} = {float(rho) ** T:.3g}).")
 
 
 # ---------------------------------------------------------------- a step off a cliff
