@@ -41,8 +41,11 @@ __all__ = [
     "explorer_inputs",
     "explorer_trace",
     "explorer_axes",
+    "show_inputs",
     "gate_explorer",
     "cell_diagram",
+    "lstm_cell_artists",
+    "show_lstm_values",
     "draw_lstm_cell",
     "state_gradients",
     "gradient_norms",
@@ -52,7 +55,8 @@ __all__ = [
     "flow_setup",
     "flow_cell",
     "flow_norms",
-    "plot_gradient_flow",
+    "flow_axes",
+    "show_flow",
     "gradient_flow",
 ]
 
@@ -135,36 +139,56 @@ def explorer_inputs(sequence):
     return X
 
 
-def explorer_axes(fig, X):
-    """Three stacked axes sharing the step axis; the top one shows the input ``X`` (T, 1, 2).
+def explorer_axes(fig, lines):
+    """Three stacked axes sharing the step axis (input, gates, states) with empty artists.
+
+    The ``setup`` of the explorers of chapters 4 and 5: built once per figure,
+    then :func:`show_inputs` and ``Line2D.set_ydata`` update it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    lines : dict of str -> (int, str, dict)
+        For each line: its panel (1 gates, 2 states), legend label and style keywords.
 
     Returns
     -------
-    list of matplotlib.axes.Axes
-        Input, gates (limits 0 .. 1), states (limits -1.15 .. 1.15).
+    dict
+        "axes" (the three axes), "bars" (one bar per step for the value),
+        "marks" (the markers' line) and one ``Line2D`` per key of ``lines``.
     """
-    t = np.arange(1, X.shape[0] + 1)
+    t = np.arange(1, T_EXPLORER + 1)
     axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3, 1.6]})
-    ax = axes[0]
-    ax.axhline(0, color="0.6", lw=0.8)
-    ax.bar(t, X[:, 0, 0], width=0.35, color="0.45", label="value")
-    marks = t[X[:, 0, 1] == 1]
-    ax.plot(marks, np.full(marks.shape, 1.35), "v", color="C3", label="marker = 1")
-    ax.set_ylim(-1.6, 1.7)
-    ax.set_ylabel("input $x_t$")
-    ax.legend(loc="lower right", fontsize="x-small", ncol=2, framealpha=0.9)
+    handles = {"axes": axes}
+    axes[0].axhline(0, color="0.6", lw=0.8)
+    handles["bars"] = axes[0].bar(t, np.zeros(T_EXPLORER), width=0.35, color="0.45", label="value")
+    (handles["marks"],) = axes[0].plot([], [], "v", color="C3", label="marker = 1")
+    axes[0].set_ylim(-1.6, 1.7)
     axes[1].set_ylim(-0.05, 1.05)
-    axes[1].set_ylabel("gates")
     axes[2].axhline(0, color="0.6", lw=0.8)
     axes[2].set_ylim(-1.15, 1.15)
-    axes[2].set_ylabel("states")
+    axes[2].set_xlim(0.2, T_EXPLORER + 0.8)
     axes[2].set_xlabel("step $t$")
     axes[2].set_xticks(t[::2])
-    for ax in axes:
+    for key, (panel, label, style) in lines.items():
+        (handles[key],) = axes[panel].plot(t, np.zeros(T_EXPLORER), label=label, **style)
+    for ax, label, ticks in zip(axes, ("input $x_t$", "gates", "states"), ([-1, 0, 1], [0, 0.5, 1], [-1, 0, 1])):
+        ax.set_yticks(ticks)
+        ax.set_ylabel(label)
+        ax.yaxis.set_label_coords(-0.065, 0.5)
         ax.grid(True, alpha=0.3)
-    fig.align_ylabels(axes)
+    for ax, loc, ncol in zip(axes, ("lower right", "center right", "lower left"), (2, 3, 2)):
+        ax.legend(loc=loc, fontsize="x-small", ncol=ncol, framealpha=0.9)
     fig.subplots_adjust(left=0.1, right=0.98, top=0.98, bottom=0.09, hspace=0.12)
-    return axes
+    return handles
+
+
+def show_inputs(handles, X):
+    """Set the input panel of :func:`explorer_axes` to ``X`` (T, 1, 2): value bars and markers."""
+    for bar, value in zip(handles["bars"], X[:, 0, 0]):
+        bar.set_height(value)
+    steps = np.flatnonzero(X[:, 0, 1] == 1) + 1
+    handles["marks"].set_data(steps, np.full(steps.shape, 1.35))
 
 
 #: The settings drawn by :data:`cell_diagram`: (b_i, b_f, b_o, sequence), the explorer's defaults.
@@ -195,28 +219,30 @@ def explorer_trace(b_i=-2.0, b_f=2.0, b_o=2.0, sequence="write +1, then -1"):
     return X, trace
 
 
+def _explorer_setup(fig):
+    return explorer_axes(fig, {
+        "i": (1, "input $i_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["i"]}),
+        "f": (1, "forget $f_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["f"]}),
+        "o": (1, "output $o_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["o"]}),
+        "c": (2, "cell state $C_t$ (long-term)", {"marker": "o", "ms": 3, "color": "C3"}),
+        "h": (2, "hidden state $h_t$ (short-term)", {"marker": "s", "ms": 3, "ls": "--", "color": "C9"}),
+    })
+
+
 @interactive(
     b_i=Slider(-8, 4, 2, default=-2, label="input-gate bias b_i"),
     b_f=Slider(-6, 6, 2, default=2, label="forget-gate bias b_f"),
     b_o=Slider(-6, 6, 2, default=2, label="output-gate bias b_o"),
     sequence=Choice(list(SEQUENCES), default="write +1, then -1", label="input sequence"),
     figsize=(7.2, 5.4),
+    setup=_explorer_setup,
 )
-def gate_explorer(fig, *, b_i, b_f, b_o, sequence):
+def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
     """A one-unit LSTM: gates, cell state and hidden state at every step."""
     X, tr = explorer_trace(float(b_i), float(b_f), float(b_o), sequence)
-    t = np.arange(1, T_EXPLORER + 1)
-    axes = explorer_axes(fig, X)
-    ax = axes[1]
-    for key, name in (("i", "input $i_t$"), ("f", "forget $f_t$"), ("o", "output $o_t$")):
-        ax.plot(t, tr[key][:, 0, 0], "o-", ms=3, color=_GATE_COLORS[key], label=name)
-    ax.legend(loc="center right", fontsize="x-small", ncol=3, framealpha=0.9)
-
-    ax = axes[2]
-    ax.plot(t, tr["c"][:, 0, 0], "o-", ms=3, color="C3", label="cell state $C_t$ (long-term)")
-    ax.plot(t, tr["h"][:, 0, 0], "s--", ms=3, color="C9", label="hidden state $h_t$ (short-term)")
-    ax.legend(loc="lower left", fontsize="x-small", ncol=2, framealpha=0.9)
-
+    show_inputs(handles, X)
+    for key in "ifoch":
+        handles[key].set_ydata(tr[key][:, 0, 0])
     f = float(tr["f"][0, 0, 0])
     first, last = SEQUENCES[sequence][0][0], float(tr["c"][-1, 0, 0])
     kept = f ** (T_EXPLORER - first)
@@ -227,13 +253,14 @@ def gate_explorer(fig, *, b_i, b_f, b_o, sequence):
 
 
 # ---------------------------------------------------------------- the diagram
-def _box(ax, xy, text, value, color, width=0.9, height=0.62):
+def _box(ax, xy, text, color, width=0.9, height=0.62):
     from matplotlib.patches import FancyBboxPatch
 
     x, y = xy
-    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.04",
-                                facecolor=_tint(color, value), edgecolor=color, lw=1.6, zorder=3))
+    box = ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.04",
+                                      facecolor=_tint(color, 0.0), edgecolor=color, lw=1.6, zorder=3))
     ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=4)
+    return box
 
 
 def _tint(color, value):
@@ -260,30 +287,53 @@ def _arrow(ax, points, color="0.25", lw=1.6, head=True):
                                  color=color, lw=lw, zorder=2, shrinkA=0, shrinkB=0))
 
 
-def _label(ax, xy, text, color="0.1", **kw):
-    kw.setdefault("fontsize", 9)
-    ax.text(*xy, text, color=color, zorder=5,
-            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}, **kw)
+_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 
 
-def draw_lstm_cell(ax, values):
-    """Draw one LSTM step as a diagram with its values written on it.
+def _label(ax, xy, name, color, fontsize):
+    """A label "name = value": the name (math, drawn once) and an empty value text right after it."""
+    name_text = ax.text(*xy, name + " =", color=color, fontsize=fontsize, zorder=5, bbox=_BOX)
+    return ax.annotate("", xy=(1, 0), xycoords=name_text, xytext=(2, 0), textcoords="offset points",
+                       va="bottom", color=color, fontsize=fontsize, zorder=5, bbox=_BOX)
+
+
+#: Where the diagram writes each value: key -> (name, format of the value, x, y, colour, font size).
+_LABELS = {
+    "c_prev": ("$C_{t-1}$", "{:.3f}", 0.15, 5.7, "C3", 9),
+    "c": ("$C_t$", "{:.3f}", 10.0, 5.7, "C3", 9),
+    "h_prev": ("$h_{t-1}$", "{:.3f}", 0.15, 1.65, "0.1", 9),
+    "x": ("$x_t$", "{}", 2.35, 0.12, "0.1", 9),
+    "h": ("$h_t$", "{:.3f}", 10.0, 1.65, "C9", 9),
+    "f": ("$f_t$", "{:.3f}", 3.27, 2.03, _GATE_COLORS["f"], 8),
+    "i": ("$i_t$", "{:.3f}", 4.77, 2.03, _GATE_COLORS["i"], 8),
+    "g": ("$\\tilde C_t$", "{:.3f}", 6.07, 2.03, _GATE_COLORS["g"], 8),
+    "o": ("$o_t$", "{:.3f}", 7.77, 2.03, _GATE_COLORS["o"], 8),
+    "kept": ("$f_t C_{t-1}$", "{:.3f}", 3.5, 4.83, "0.1", 8),
+    "written": ("$i_t \\tilde C_t$", "{:.3f}", 5.45, 4.53, "0.1", 8),
+    "tanh_c": ("tanh $C_t$", "{:.3f}", 9.7, 4.1, "0.1", 8),
+}
+
+
+def lstm_cell_artists(ax):
+    """Draw the LSTM cell diagram without values; return the artists that show them.
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes
         Axes to draw in (its limits and frame are set here).
-    values : dict of str -> float or str
-        "x" (the input, printed as given), "h_prev", "c_prev", "f", "i", "g"
-        (the candidate C~_t), "o", "c" (C_t), "h" (h_t), "tanh_c". Gate boxes are
-        shaded by their value: white for 0, full colour for 1.
+
+    Returns
+    -------
+    dict
+        "boxes": gate name -> box patch (shaded by :func:`show_lstm_values`),
+        "labels": value name -> text artist.
     """
+    from matplotlib.patches import FancyBboxPatch
+
     ax.set_xlim(0, 12)
     ax.set_ylim(0, 7)
     ax.set_aspect("equal")
     ax.axis("off")
-    from matplotlib.patches import FancyBboxPatch
-
     ax.add_patch(FancyBboxPatch((1.4, 0.9), 9.2, 5.3, boxstyle="round,pad=0.1", facecolor="#f4f6f9",
                                 edgecolor="0.55", lw=1.2, zorder=0))
     top, gate_y, bus_y = 5.45, 2.75, 1.45
@@ -308,41 +358,76 @@ def draw_lstm_cell(ax, values):
     # output: tanh(C_t) times o_t gives h_t
     tanh_xy, mul_o = (9.2, 4.2), (9.2, gate_y)
     _arrow(ax, [(tanh_xy[0], top), (tanh_xy[0], tanh_xy[1] + 0.3)])
-    _box(ax, tanh_xy, "tanh", 0.0, "0.4", width=0.85, height=0.5)
+    _box(ax, tanh_xy, "tanh", "0.4", width=0.85, height=0.5)
     _arrow(ax, [(tanh_xy[0], tanh_xy[1] - 0.25), (mul_o[0], mul_o[1] + 0.28)])
     _op(ax, mul_o, "×")
     _arrow(ax, [(xs["o"], gate_y + 0.36), (xs["o"], 3.55), (8.45, 3.55), (8.45, mul_o[1]),
                 (mul_o[0] - 0.28, mul_o[1])], color=_GATE_COLORS["o"])
     _arrow(ax, [(mul_o[0], mul_o[1] - 0.28), (mul_o[0], bus_y), (11.8, bus_y)], color="C9", lw=2.2)
-    # gate boxes, shaded by their value
-    _box(ax, (xs["f"], gate_y), r"$\sigma$", values["f"], _GATE_COLORS["f"])
-    _box(ax, (xs["i"], gate_y), r"$\sigma$", values["i"], _GATE_COLORS["i"])
-    _box(ax, (xs["g"], gate_y), "tanh", abs(values["g"]), _GATE_COLORS["g"])
-    _box(ax, (xs["o"], gate_y), r"$\sigma$", values["o"], _GATE_COLORS["o"])
-    # values
-    _label(ax, (0.15, top + 0.25), f"$C_{{t-1}}$ = {values['c_prev']:.3f}", color="C3")
-    _label(ax, (10.0, top + 0.25), f"$C_t$ = {values['c']:.3f}", color="C3")
-    _label(ax, (0.15, bus_y + 0.2), f"$h_{{t-1}}$ = {values['h_prev']:.3f}")
-    _label(ax, (2.35, 0.12), f"$x_t$ = {values['x']}")
-    _label(ax, (10.0, bus_y + 0.2), f"$h_t$ = {values['h']:.3f}", color="C9")
-    for key, name, title in (("f", "f_t", "forget"), ("i", "i_t", "input"), ("g", "\\tilde C_t", "candidate"),
-                             ("o", "o_t", "output")):
-        _label(ax, (xs[key] + 0.07, gate_y - 0.72), f"${name}$={values[key]:.3f}", color=_GATE_COLORS[key],
-               fontsize=8)
+    # gate boxes (shaded by their value later), their names
+    boxes = {}
+    for key, symbol, title in (("f", r"$\sigma$", "forget"), ("i", r"$\sigma$", "input"), ("g", "tanh", "candidate"),
+                               ("o", r"$\sigma$", "output")):
+        boxes[key] = _box(ax, (xs[key], gate_y), symbol, _GATE_COLORS[key])
         ax.text(xs[key] - 0.08, gate_y + 0.42, title, ha="right", fontsize=7, color=_GATE_COLORS[key])
-    _label(ax, (xs["f"] + 0.3, top - 0.62), f"$f_t C_{{t-1}}$ = {values['f'] * values['c_prev']:.3f}", fontsize=8)
-    _label(ax, (mul_i[0] + 0.1, mul_i[1] + 0.38), f"$i_t \\tilde C_t$ = {values['i'] * values['g']:.3f}",
-           fontsize=8)
-    _label(ax, (tanh_xy[0] + 0.5, tanh_xy[1] - 0.1), f"tanh $C_t$ = {values['tanh_c']:.3f}", fontsize=8)
+    labels = {key: _label(ax, (x, y), name, color, size) for key, (name, _, x, y, color, size) in _LABELS.items()}
     ax.text(2.4, 6.45, "long-term memory: cell state", color="C3", fontsize=9)
     ax.text(4.2, 0.55, "short-term memory: hidden state", color="0.3", fontsize=9)
+    return {"boxes": boxes, "labels": labels}
+
+
+def show_lstm_values(artists, values):
+    """Write the values of one step on the diagram of :func:`lstm_cell_artists`.
+
+    Parameters
+    ----------
+    artists : dict
+        Returned by :func:`lstm_cell_artists`.
+    values : dict of str -> float or str
+        "x" (the input, printed as given), "h_prev", "c_prev", "f", "i", "g"
+        (the candidate C~_t), "o", "c" (C_t), "h" (h_t), "tanh_c". Gate boxes are
+        shaded by their value (the candidate by its size): white for 0, full colour for 1.
+    """
+    shown = dict(values, kept=values["f"] * values["c_prev"], written=values["i"] * values["g"])
+    for key, text in artists["labels"].items():
+        text.set_text(_LABELS[key][1].format(shown[key]))
+    for key, box in artists["boxes"].items():
+        box.set_facecolor(_tint(_GATE_COLORS[key], abs(values[key])))
+
+
+def draw_lstm_cell(ax, values):
+    """Draw one LSTM step as a diagram with its values written on it.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    values : dict
+        As in :func:`show_lstm_values`.
+
+    Returns
+    -------
+    dict
+        The artists, as :func:`lstm_cell_artists`.
+    """
+    artists = lstm_cell_artists(ax)
+    show_lstm_values(artists, values)
+    return artists
+
+
+def _diagram_setup(fig):
+    ax = fig.add_subplot()
+    fig.subplots_adjust(0.01, 0.01, 0.99, 0.93)
+    artists = lstm_cell_artists(ax)
+    artists["title"] = ax.set_title("", fontsize=9)
+    return artists
 
 
 @interactive(
     t=Slider(1, T_EXPLORER, 1, default=12, label="step t"),
     figsize=(7.2, 4.3),
+    setup=_diagram_setup,
 )
-def cell_diagram(fig, *, t):
+def cell_diagram(artists, *, t):
     """The LSTM cell at step t, with every value on its wires."""
     X, tr = explorer_trace(*DIAGRAM)
     k = t - 1
@@ -350,11 +435,9 @@ def cell_diagram(fig, *, t):
     value["c_prev"] = float(tr["c"][k - 1, 0, 0]) if k else 0.0
     value["h_prev"] = float(tr["h"][k - 1, 0, 0]) if k else 0.0
     value["x"] = f"({X[k, 0, 0]:+.0f}, {X[k, 0, 1]:.0f})"
-    ax = fig.add_subplot()
-    fig.subplots_adjust(0.01, 0.01, 0.99, 0.93)
-    draw_lstm_cell(ax, value)
-    ax.set_title(f"step t = {t} of '{DIAGRAM[3]}', x_t = (value, marker); "
-                 f"biases b_i = {DIAGRAM[0]:g}, b_f = {DIAGRAM[1]:g}, b_o = {DIAGRAM[2]:g}", fontsize=9)
+    show_lstm_values(artists, value)
+    artists["title"].set_text(f"step t = {t} of '{DIAGRAM[3]}', x_t = (value, marker); "
+                              f"biases b_i = {DIAGRAM[0]:g}, b_f = {DIAGRAM[1]:g}, b_o = {DIAGRAM[2]:g}")
     return (f"Step {t}: f_t = {value['f']:.3f} keeps {value['f'] * value['c_prev']:.3f} of C_(t-1) = "
             f"{value['c_prev']:.3f}, i_t * C~_t = {value['i'] * value['g']:.3f} is written, "
             f"C_t = {value['c']:.3f}, h_t = o_t * tanh(C_t) = {value['h']:.3f}.")
@@ -448,30 +531,48 @@ def flow_setup():
 STYLES = {"rnn": {"color": "C0", "lw": 2}, "lstm": {"color": "C3", "lw": 2}, "gru": {"color": "C2", "lw": 2}}
 
 
-def plot_gradient_flow(fig, curves, title):
-    """Draw gradient norms against time lag on a log scale.
+def flow_axes(fig, curves):
+    """The axes of a gradient-flow figure (log scale) with one empty line per curve.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
-    curves : list of (label, numpy.ndarray, dict)
-        Each curve's legend label, its norms (T,) for lags 1 .. T and line style keywords.
-    title : str
+    curves : list of (str, dict)
+        Each curve's legend label and line style keywords.
+
+    Returns
+    -------
+    dict
+        "ax", "lines" (one ``Line2D`` per curve, lags 1 .. T) and "title"; update with :func:`show_flow`.
     """
+    from matplotlib.ticker import NullLocator
+
     ax = fig.add_subplot()
-    floor = 1e-30
-    for label, norms, style in curves:
-        lags = np.arange(1, norms.size + 1)
-        ax.semilogy(lags, np.maximum(norms, floor), label=label, **style)
-    low = min(float(np.maximum(c[1], floor).min()) for c in curves)
-    ax.set_ylim(10.0 ** np.floor(np.log10(low) - 1), 3)
-    ax.set_xlim(0, curves[0][1].size + 1)
+    lags = np.arange(1, FLOW["T"] + 1)
+    lines = [ax.semilogy(lags, np.ones(lags.size), label=label, **style)[0] for label, style in curves]
+    ax.set_xlim(0, FLOW["T"] + 1)
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("time lag $k$ (steps before the last)")
     ax.set_ylabel("gradient norm")
-    ax.set_title(title, fontsize="medium")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower left", fontsize="small", framealpha=0.9)
+    title = ax.set_title("", fontsize="medium")
     fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.13)
+    return {"ax": ax, "lines": lines, "title": title}
+
+
+def show_flow(handles, norms, title):
+    """Show gradient norms (one (T,) array per line of :func:`flow_axes`) and a title.
+
+    The y axis runs from a power of ten below the smallest norm to 3.
+    """
+    floor = 1e-30  # a norm of exactly 0 would have no place on a log scale
+    shown = [np.maximum(n, floor) for n in norms]
+    for line, values in zip(handles["lines"], shown):
+        line.set_ydata(values)
+    low = min(float(v.min()) for v in shown)
+    handles["ax"].set_ylim(10.0 ** np.floor(np.log10(low) - 1), 3)
+    handles["title"].set_text(title)
 
 
 def flow_cell(kind, bias=0.0):
@@ -535,18 +636,24 @@ def flow_norms(kind, bias=0.0):
     return out
 
 
+def _flow_setup(fig):
+    return flow_axes(fig, [
+        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", STYLES["rnn"]),
+        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", STYLES["lstm"]),
+        ("LSTM $\\|\\partial L/\\partial h_{T-k}\\|$", dict(STYLES["lstm"], lw=1, ls="--")),
+    ])
+
+
 @interactive(
     forget_bias=Slider(0, 5, 1, default=1, label="LSTM forget bias at init"),
     figsize=(6.8, 4.0),
+    setup=_flow_setup,
 )
-def gradient_flow(fig, *, forget_bias):
+def gradient_flow(handles, *, forget_bias):
     """Gradient norm k steps back: simple RNN and LSTM on the same inputs."""
     rnn, lstm = flow_norms("rnn"), flow_norms("lstm", float(forget_bias))
-    plot_gradient_flow(fig, [
-        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", rnn["h"], STYLES["rnn"]),
-        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", lstm["c"], STYLES["lstm"]),
-        ("LSTM $\\|\\partial L/\\partial h_{T-k}\\|$", lstm["h"], dict(STYLES["lstm"], lw=1, ls="--")),
-    ], f"H = {FLOW['H']}, T = {FLOW['T']}, loss at the last step; LSTM mean $f_t$ = {lstm['gate']:.2f}")
+    show_flow(handles, [rnn["h"], lstm["c"], lstm["h"]],
+              f"H = {FLOW['H']}, T = {FLOW['T']}, loss at the last step; LSTM mean $f_t$ = {lstm['gate']:.2f}")
     T = FLOW["T"]
     return (f"Forget bias {forget_bias}: mean forget gate {lstm['gate']:.2f}. Gradient {T} steps back: "
             f"RNN {rnn['h'][-1]:.1e}, LSTM cell state {lstm['c'][-1]:.1e}.")

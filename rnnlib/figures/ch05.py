@@ -28,9 +28,11 @@ from rnnlib.figures.ch04 import (
     STYLES,
     explorer_axes,
     explorer_inputs,
+    flow_axes,
     flow_norms,
     hand_params,
-    plot_gradient_flow,
+    show_flow,
+    show_inputs,
 )
 from rnnlib.gru import GRU
 from rnnlib.lstm import LSTM
@@ -88,24 +90,27 @@ def explorer_trace(b_r=6.0, b_z=-3.0):
     return X, cell.forward(params, X)[1]
 
 
+def _explorer_setup(fig):
+    return explorer_axes(fig, {
+        "r": (1, "reset $r_t$", {"marker": "o", "ms": 3, "color": "C1"}),
+        "z": (1, "update $z_t$", {"marker": "o", "ms": 3, "color": "C0"}),
+        "n": (2, "candidate $\\tilde h_t$", {"marker": "x", "ms": 4, "ls": ":", "color": "C4"}),
+        "h": (2, "hidden state $h_t$", {"marker": "o", "ms": 3, "color": "C9"}),
+    })
+
+
 @interactive(
     b_r=Slider(-6, 6, 3, default=6, label="reset-gate bias b_r"),
     b_z=Slider(-6, 6, 3, default=-3, label="update-gate bias b_z"),
     figsize=(7.2, 5.4),
+    setup=_explorer_setup,
 )
-def gru_explorer(fig, *, b_r, b_z):
+def gru_explorer(handles, *, b_r, b_z):
     """A one-unit GRU: reset and update gates, candidate and hidden state at every step."""
     X, tr = explorer_trace(float(b_r), float(b_z))
-    t = np.arange(1, X.shape[0] + 1)
-    axes = explorer_axes(fig, X)
-    ax = axes[1]
-    ax.plot(t, tr["r"][:, 0, 0], "o-", ms=3, color="C1", label="reset $r_t$")
-    ax.plot(t, tr["z"][:, 0, 0], "o-", ms=3, color="C0", label="update $z_t$")
-    ax.legend(loc="center right", fontsize="x-small", ncol=2, framealpha=0.9)
-    ax = axes[2]
-    ax.plot(t, tr["n"][:, 0, 0], "x:", ms=4, color="C4", label="candidate $\\tilde h_t$")
-    ax.plot(t, tr["h"][:, 0, 0], "o-", ms=3, color="C9", label="hidden state $h_t$")
-    ax.legend(loc="lower left", fontsize="x-small", ncol=2, framealpha=0.9)
+    show_inputs(handles, X)
+    for key in "rznh":
+        handles[key].set_ydata(tr[key][:, 0, 0])
     marks = np.flatnonzero(X[:, 0, 1])
     z_rest = float(np.delete(tr["z"][:, 0, 0], marks).mean())
     writes = ", ".join(f"{float(tr['n'][k, 0, 0]):.3f} at t = {k + 1}" for k in marks)
@@ -113,43 +118,58 @@ def gru_explorer(fig, *, b_r, b_z):
             f"{z_rest:.3f} elsewhere. Candidate at the writes: {writes}; h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")
 
 
-@interactive(
-    D=Slider(16, 128, 16, default=32, label="input size D"),
-    H=Slider(16, 128, 16, default=64, label="hidden size H"),
-    figsize=(6.4, 3.4),
-)
-def param_counts(fig, *, D, H):
-    """Parameters of RNN, GRU and LSTM with the same input and hidden sizes."""
-    cells = [("RNN", RNN(D, H)), ("GRU", GRU(D, H)), ("LSTM", LSTM(D, H))]
-    counts = [cell.num_params() for _, cell in cells]
+_CELLS = ("RNN", "GRU", "LSTM")
+
+
+def _counts_setup(fig):
     ax = fig.add_subplot()
-    bars = ax.barh([name for name, _ in cells], counts, color=[STYLES[n.lower()]["color"] for n, _ in cells])
-    for bar, (name, cell), n in zip(bars, cells, counts):
-        G = cell.num_blocks
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                f"  {n:,} = {G}·{H}·({D}+{H}+1)", va="center", fontsize=9)
-    ax.set_xlim(0, counts[-1] * 1.7)
+    bars = ax.barh(_CELLS, [1, 1, 1], color=[STYLES[n.lower()]["color"] for n in _CELLS])
+    texts = [ax.text(0, bar.get_y() + bar.get_height() / 2, "", va="center", fontsize=9) for bar in bars]
     ax.set_xlabel("number of parameters")
     ax.invert_yaxis()
     ax.grid(True, axis="x", alpha=0.3)
     fig.subplots_adjust(left=0.1, right=0.97, top=0.95, bottom=0.16)
+    return {"ax": ax, "bars": bars, "texts": texts}
+
+
+@interactive(
+    D=Slider(16, 128, 16, default=32, label="input size D"),
+    H=Slider(16, 128, 16, default=64, label="hidden size H"),
+    figsize=(6.4, 3.4),
+    setup=_counts_setup,
+)
+def param_counts(handles, *, D, H):
+    """Parameters of RNN, GRU and LSTM with the same input and hidden sizes."""
+    cells = [RNN(D, H), GRU(D, H), LSTM(D, H)]
+    counts = [cell.num_params() for cell in cells]
+    for bar, text, cell, n in zip(handles["bars"], handles["texts"], cells, counts):
+        bar.set_width(n)
+        text.set_x(n)
+        text.set_text(f"  {n:,} = {cell.num_blocks}·{H}·({D}+{H}+1)")
+    handles["ax"].set_xlim(0, counts[-1] * 1.7)
     return (f"D = {D}, H = {H}: RNN {counts[0]:,}, GRU {counts[1]:,}, LSTM {counts[2]:,} parameters; "
             f"the GRU has 3/4 of the LSTM's.")
+
+
+def _flow_setup(fig):
+    return flow_axes(fig, [
+        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", STYLES["rnn"]),
+        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", STYLES["lstm"]),
+        ("GRU $\\|\\partial L/\\partial h_{T-k}\\|$", STYLES["gru"]),
+    ])
 
 
 @interactive(
     bias=Slider(0, 4, 1, default=1, label="memory bias at init"),
     figsize=(6.8, 4.0),
+    setup=_flow_setup,
 )
-def gradient_flow(fig, *, bias):
+def gradient_flow(handles, *, bias):
     """Gradient norm k steps back: simple RNN, LSTM and GRU on the same inputs."""
     rnn, lstm, gru = flow_norms("rnn"), flow_norms("lstm", float(bias)), flow_norms("gru", float(bias))
-    plot_gradient_flow(fig, [
-        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", rnn["h"], STYLES["rnn"]),
-        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", lstm["c"], STYLES["lstm"]),
-        ("GRU $\\|\\partial L/\\partial h_{T-k}\\|$", gru["h"], STYLES["gru"]),
-    ], f"H = {FLOW['H']}, T = {FLOW['T']}; LSTM $b_f$ + {bias} (mean $f_t$ = {lstm['gate']:.2f}), "
-       f"GRU $b_z$ - {bias} (mean $z_t$ = {gru['gate']:.2f})")
+    show_flow(handles, [rnn["h"], lstm["c"], gru["h"]],
+              f"H = {FLOW['H']}, T = {FLOW['T']}; LSTM $b_f$ + {bias} (mean $f_t$ = {lstm['gate']:.2f}), "
+              f"GRU $b_z$ - {bias} (mean $z_t$ = {gru['gate']:.2f})")
     T = FLOW["T"]
     return (f"Memory bias {bias}: mean LSTM forget gate {lstm['gate']:.2f}, mean GRU update gate {gru['gate']:.2f}. "
             f"Gradient {T} steps back: RNN {rnn['h'][-1]:.1e}, LSTM cell state {lstm['c'][-1]:.1e}, "
