@@ -14,8 +14,10 @@ state ``h_T`` reaches ``h_{T-k}`` as::
   than ``W_2``. Both in float64, as backpropagation computes them, next to
   the exact size, with the float64 overflow and underflow limits marked.
 * :data:`gradient_vs_lag`: the matrix case. The measured norm
-  ``||dJ/dh_{T-k}||`` against the lag ``k`` (:func:`lag_norms`) for a random
-  RNN whose ``W^h`` is scaled to a chosen spectral radius, linear and tanh.
+  ``||dJ/dh_{T-k}||`` against the lag ``k`` (:func:`lag_norms`) for random
+  RNNs whose ``W^h`` is scaled to a chosen spectral radius (:func:`random_rnn`),
+  tanh and linear with the same weights: median and range of six networks
+  (:func:`lag_curves`).
 * :data:`cliff_step`: what an exploding gradient does to one SGD step: the loss
   of a one-unit RNN near a cliff (:func:`cliff_loss`), one step without and
   with clipping.
@@ -24,6 +26,7 @@ Every number comes from rnnlib's :class:`rnnlib.rnn.RNN`; the chapter checks
 the Jacobian products against ``RNN.backward``.
 """
 import functools
+from types import MappingProxyType
 
 import numpy as np
 
@@ -45,6 +48,7 @@ __all__ = [
 T_MAX = 600
 #: Inputs x_1 .. x_{T_MAX} of the scalar tanh RNN, (T_MAX, 1, 1), standard normal (seed 3).
 SCALAR_INPUTS = np.random.default_rng(3).standard_normal((T_MAX, 1, 1))
+SCALAR_INPUTS.flags.writeable = False
 _SCALAR = RNN(1, 1)  # h_t = tanh(W_1 x_t + W_2 h_{t-1} + b)
 
 
@@ -339,7 +343,7 @@ def gradient_vs_lag(handles, *, rho):
 #: The cliff problem: one unit, no input, ``h_t = tanh(w h_{t-1} + b)`` for T steps
 #: from ``h_0``, loss ``(h_T - target)**2``; one SGD step with learning rate ``lr``,
 #: clipped to norm ``max_norm`` or not.
-CLIFF = {"T": 50, "b": 0.5, "h0": -1.0, "target": 0.5, "lr": 0.5, "max_norm": 1.0}
+CLIFF = MappingProxyType({"T": 50, "b": 0.5, "h0": -1.0, "target": 0.5, "lr": 0.5, "max_norm": 1.0})
 _ONE = RNN(1, 1)
 
 
