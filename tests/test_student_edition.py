@@ -31,6 +31,8 @@ def make_book(tmp_path, with_real_book=False):
             shutil.copytree(ROOT / rel, root / rel, ignore=shutil.ignore_patterns("__pycache__"))
     if with_real_book:
         shutil.copytree(ROOT / "book", root / "book", dirs_exist_ok=True)
+        shutil.copytree(ROOT / "rnnlib", root / "rnnlib", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     else:
         for name in ("intro.md", "references.bib", "bibliography.md"):
             shutil.copy(ROOT / "book" / name, root / "book" / name)
@@ -157,6 +159,9 @@ def test_real_book_student_notebooks(tmp_path):
                  for p in classroom.book_notebooks(ROOT) for c in nbformat.read(p, as_version=4).cells)
     assert report["removed_cells"] == tagged
     assert not (out / "book" / "teachers_guide.md").exists()
+    # self-contained: the library the notebooks import, installable with pip
+    assert (out / "rnnlib" / "check.py").is_file() and (out / "pyproject.toml").is_file()
+    assert not list(out.rglob("__pycache__"))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("jupyter_book") is None,
@@ -164,7 +169,9 @@ def test_real_book_student_notebooks(tmp_path):
 def test_student_html_of_fixture_and_real_book(tmp_path):
     root = make_book(tmp_path, with_real_book=True)
     out = tmp_path / "student"
-    report = classroom.make_student_edition(root, out, html=True, log=lambda *a: None)  # raises on a leak
+    lines = []
+    report = classroom.make_student_edition(root, out, html=True, log=lines.append)  # raises on a leak
+    assert "(0 warnings)" in lines[-2], "\n".join(lines)
     html = report["html"]
     assert (html / "index.html").is_file()
     page = (html / "book" / f"{FIXTURE}.html").read_text()
