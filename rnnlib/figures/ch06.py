@@ -1,0 +1,273 @@
+"""Figures of chapter 6, "Remembering across long gaps".
+
+* :data:`adding_explorer` (interactive): one sequence of the adding problem
+  (:func:`rnnlib.data.adding_problem`) at a chosen length T: the values, the
+  two marked steps and the target, the sum of the two marked values.
+* :func:`learning_curves`: the training MSE of every run of
+  :func:`rnnlib.experiments.adding_experiment`, one panel per sequence length,
+  against the baseline 1/6 of always predicting the mean.
+* :func:`mse_against_length`: the test MSE of every run against T.
+* :func:`gradient_through_time`: how much the loss of a trained model depends
+  on the input at each step, ``mean |dL/dx_t|``, one curve per cell.
+* :func:`memory_writes`: how much each trained model changes its memory at
+  each step of one sequence, with the two marked steps.
+
+The last four draw the results the notebook has just computed, so they are
+plain figures (:class:`StaticFigure`, shown as a PNG), not sliders.
+"""
+import io
+
+import numpy as np
+
+from rnnlib.data import ADDING_BASELINE_MSE, adding_problem
+from rnnlib.widgets import Choice, Slider, interactive
+
+__all__ = [
+    "COLORS",
+    "StaticFigure",
+    "static_figure",
+    "adding_explorer",
+    "running_mean",
+    "learning_curves",
+    "mse_against_length",
+    "gradient_through_time",
+    "memory_writes",
+]
+
+#: One colour per cell, used by every figure of chapters 6 and 7.
+COLORS = {"RNN": "C3", "LSTM": "C0", "GRU": "C2"}
+EXPLORER_LENGTHS = (10, 25, 50, 100)
+
+
+def _figure_class():
+    from matplotlib.figure import Figure
+
+    class _StaticFigure(Figure):
+        """A matplotlib Figure that Jupyter shows as a PNG (no pyplot needed)."""
+
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=self.dpi)
+            return buffer.getvalue()
+
+    return _StaticFigure
+
+
+StaticFigure = None  # set on first use by static_figure (matplotlib is imported lazily)
+
+
+def static_figure(figsize, dpi=96):
+    """A new Figure on an Agg canvas that a notebook displays as a PNG.
+
+    Parameters
+    ----------
+    figsize : (float, float)
+        Width and height in inches.
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With a ``_repr_png_`` method.
+    """
+    global StaticFigure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if StaticFigure is None:
+        StaticFigure = _figure_class()
+    fig = StaticFigure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+# ------------------------------------------------------------ the task
+
+
+@interactive(
+    T=Choice(EXPLORER_LENGTHS, default=50, label="sequence length T"),
+    example=Slider(0, 4, 1, default=0, label="example"),
+    figsize=(6.4, 3.0),
+)
+def adding_explorer(fig, *, T, example):
+    """One sequence of the adding problem: the values, the two markers and the target."""
+    X, y = adding_problem(np.random.default_rng([6, T, example]), T, 1)
+    values, markers = X[:, 0, 0], X[:, 0, 1]
+    marked = np.flatnonzero(markers)
+    t = np.arange(T)
+    ax = fig.add_subplot()
+    ax.bar(t, values, width=0.8, color="0.75", label="values $x_{t,1}$ (distractors)")
+    ax.bar(marked, values[marked], width=0.8, color="C1", label="marked values ($x_{t,2} = 1$)")
+    for i in marked:
+        ax.annotate(f"{values[i]:.2f}", (i, values[i]), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", color="C1", fontsize=9)
+    ax.axvline(T // 2 - 0.5, color="0.4", lw=0.8, ls=":")
+    ax.set_xlim(-1, T)
+    ax.set_ylim(0, 1.4)
+    ax.set_xlabel("step t")
+    ax.set_ylabel("value")
+    ax.set_title(f"target y = {values[marked[0]]:.2f} + {values[marked[1]]:.2f} = {y[0, 0]:.2f}", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8, ncol=2, frameon=False)
+    fig.tight_layout()
+    gap = marked[1] - marked[0]
+    return (f"T = {T}: the marked values sit at steps {marked[0]} and {marked[1]}, {gap} steps apart; "
+            f"the network must still hold the first one when it reads the last of the {T} steps.")
+
+
+# ------------------------------------------------------------ the results
+
+
+def running_mean(x, window):
+    """Mean of the last ``window`` values at every step (fewer at the start).
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+    window : int
+
+    Returns
+    -------
+    ndarray, shape (N,)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    n = np.arange(1, x.size + 1)
+    lo = np.maximum(0, n - window)
+    return (c[n] - c[lo]) / (n - lo)
+
+
+def _baseline(ax):
+    ax.axhline(ADDING_BASELINE_MSE, color="0.3", ls="--", lw=1)
+
+
+def learning_curves(results, window=25):
+    """Training MSE (running mean over ``window`` steps) of every run, one panel per T.
+
+    Parameters
+    ----------
+    results : dict
+        ``{(cell, T): AddingRun}`` from :func:`rnnlib.experiments.adding_experiment`.
+    window : int
+        Steps averaged (each step's loss is on a fresh batch).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    lengths = list(dict.fromkeys(T for _, T in results))
+    fig = static_figure((2.6 * len(lengths) + 0.6, 3.0))
+    axes = fig.subplots(1, len(lengths), sharey=True, squeeze=False)[0]
+    for ax, T in zip(axes, lengths):
+        for (cell, T_run), run in results.items():
+            if T_run == T:
+                ax.plot(np.arange(1, run.steps + 1), running_mean(run.loss, window),
+                        color=COLORS.get(cell), lw=1.3, label=cell)
+        _baseline(ax)
+        ax.set_yscale("log")
+        ax.set_title(f"T = {T}", fontsize=10)
+        ax.set_xlabel("training step")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"training MSE ({window}-step mean)")
+    axes[0].text(0.02, ADDING_BASELINE_MSE * 1.12, "predict the mean: 1/6", transform=axes[0].get_yaxis_transform(),
+                 fontsize=8, color="0.3")
+    axes[-1].legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def mse_against_length(results):
+    """Test MSE of every cell against the sequence length T (log scale), with the baseline.
+
+    Parameters
+    ----------
+    results : dict
+        ``{(cell, T): AddingRun}`` from :func:`rnnlib.experiments.adding_experiment`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = static_figure((5.6, 3.4))
+    ax = fig.add_subplot()
+    cells = list(dict.fromkeys(c for c, _ in results))
+    for cell in cells:
+        runs = sorted((T, run.test_mse) for (c, T), run in results.items() if c == cell)
+        ax.plot([T for T, _ in runs], [m for _, m in runs], "o-", color=COLORS.get(cell), label=cell)
+    _baseline(ax)
+    ax.text(0.02, ADDING_BASELINE_MSE * 1.12, "predict the mean: 1/6", transform=ax.get_yaxis_transform(),
+            fontsize=8, color="0.3")
+    lengths = sorted({T for _, T in results})
+    ax.set_xscale("log")
+    ax.set_xticks(lengths, [str(T) for T in lengths])
+    ax.minorticks_off()
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length T")
+    ax.set_ylabel("test MSE")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _markers(ax, steps):
+    for i, t in enumerate(steps):
+        ax.axvline(t, color="C1", lw=1.2, alpha=0.8, label="marked steps" if i == 0 else None)
+
+
+def gradient_through_time(curves, first_marker_window=None):
+    """``mean |dL/dx_t|`` against the step t for each trained model (log scale).
+
+    Parameters
+    ----------
+    curves : dict of str to array_like, shape (T,)
+        Cell name -> the gradient size at every step.
+    first_marker_window : (int, int), optional
+        Shade the steps where the first marker can fall, ``[0, T//2)``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = static_figure((6.4, 3.2))
+    ax = fig.add_subplot()
+    for cell, g in curves.items():
+        g = np.asarray(g, dtype=np.float64)
+        ax.plot(np.arange(g.size), g, color=COLORS.get(cell), lw=1.5, label=cell)
+    if first_marker_window is not None:
+        ax.axvspan(*first_marker_window, color="C1", alpha=0.08, lw=0, label="where the first marker falls")
+    ax.set_yscale("log")
+    ax.set_xlabel("step t")
+    ax.set_ylabel(r"mean $|\partial L / \partial x_t|$")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def memory_writes(writes, marked):
+    """How much each model changes its memory at every step of one sequence.
+
+    Parameters
+    ----------
+    writes : dict of str to array_like, shape (T,)
+        Label -> ``mean over units of |m_t - m_{t-1}|`` (m = C for the LSTM, h otherwise).
+    marked : sequence of int
+        The two marked steps.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = static_figure((6.4, 1.1 + 1.2 * len(writes)))
+    axes = fig.subplots(len(writes), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (label, w) in zip(axes, writes.items()):
+        w = np.asarray(w, dtype=np.float64)
+        cell = label.split()[0]
+        ax.bar(np.arange(w.size), w, width=1.0, color=COLORS.get(cell, "0.5"))
+        _markers(ax, marked)
+        ax.set_ylabel(label, fontsize=8)
+        ax.set_ylim(0, None)
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].legend(fontsize=8, loc="upper right", frameon=False)
+    axes[-1].set_xlabel("step t")
+    fig.tight_layout()
+    return fig
