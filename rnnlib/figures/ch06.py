@@ -7,8 +7,8 @@
   :func:`rnnlib.experiments.adding_experiment`, one panel per sequence length,
   against the baseline 1/6 of always predicting the mean.
 * :func:`mse_against_length`: the test MSE of every run against T.
-* :func:`gradient_through_time`: how much the loss of a trained model depends
-  on the input at each step, ``mean |dL/dx_t|``, one curve per cell.
+* :func:`gradient_through_time`: how much the answer of a trained model
+  depends on the input at each step, ``mean ||dy_hat/dx_t||``, one curve per cell.
 * :func:`memory_writes`: how much each trained model changes its memory at
   each step of one sequence, with the two marked steps.
 
@@ -154,8 +154,13 @@ def learning_curves(results, window=25):
     matplotlib.figure.Figure
     """
     lengths = list(dict.fromkeys(T for _, T in results))
-    fig = static_figure((2.6 * len(lengths) + 0.6, 3.0))
-    axes = fig.subplots(1, len(lengths), sharey=True, squeeze=False)[0]
+    cols = min(2, len(lengths))
+    rows = -(-len(lengths) // cols)
+    fig = static_figure((3.3 * cols + 0.3, 2.3 * rows + 0.3))
+    axes = fig.subplots(rows, cols, sharey=True, sharex=True, squeeze=False)
+    for ax in axes.flat[len(lengths):]:
+        ax.set_visible(False)
+    axes = axes.flat[: len(lengths)]
     for ax, T in zip(axes, lengths):
         for (cell, T_run), run in results.items():
             if T_run == T:
@@ -164,9 +169,11 @@ def learning_curves(results, window=25):
         _baseline(ax)
         ax.set_yscale("log")
         ax.set_title(f"T = {T}", fontsize=10)
-        ax.set_xlabel("training step")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(f"training MSE ({window}-step mean)")
+    for ax in axes[-cols:]:
+        ax.set_xlabel("training step")
+    for ax in axes[::cols]:
+        ax.set_ylabel(f"training MSE\n({window}-step mean)")
     axes[0].text(0.02, ADDING_BASELINE_MSE * 1.12, "predict the mean: 1/6", transform=axes[0].get_yaxis_transform(),
                  fontsize=8, color="0.3")
     axes[-1].legend(fontsize=8, loc="lower left")
@@ -214,7 +221,7 @@ def _markers(ax, steps):
 
 
 def gradient_through_time(curves, first_marker_window=None):
-    """``mean |dL/dx_t|`` against the step t for each trained model (log scale).
+    """``mean ||dy_hat/dx_t||`` against the step t for each trained model (log scale).
 
     Parameters
     ----------
@@ -236,7 +243,7 @@ def gradient_through_time(curves, first_marker_window=None):
         ax.axvspan(*first_marker_window, color="C1", alpha=0.08, lw=0, label="where the first marker falls")
     ax.set_yscale("log")
     ax.set_xlabel("step t")
-    ax.set_ylabel(r"mean $|\partial L / \partial x_t|$")
+    ax.set_ylabel(r"mean $\|\partial \hat y / \partial x_t\|$")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
@@ -261,7 +268,7 @@ def memory_writes(writes, marked):
     axes = fig.subplots(len(writes), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (label, w) in zip(axes, writes.items()):
         w = np.asarray(w, dtype=np.float64)
-        cell = label.split()[0]
+        cell = label.split()[0].rstrip(":")
         ax.bar(np.arange(w.size), w, width=1.0, color=COLORS.get(cell, "0.5"))
         _markers(ax, marked)
         ax.set_ylabel(label, fontsize=8)

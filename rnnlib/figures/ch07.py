@@ -28,7 +28,7 @@ __all__ = ["PROMPTS", "SAMPLE_CHARS", "next_char_probs", "sample", "temperature_
 #: The prompts the explorer offers (each continues a line of the sonnets or starts one).
 PROMPTS = ("Shall I compare thee to a summer's day?\n", "My love is", "When I do count the")
 #: Characters sampled per frame.
-SAMPLE_CHARS = 240
+SAMPLE_CHARS = 360
 _SHOWN = {" ": "\u2423", "\n": "\u23ce"}  # open box for a space, return symbol for a newline
 
 
@@ -88,7 +88,7 @@ def sample(prompt, temperature, n_chars=SAMPLE_CHARS):
         return sample_chars(m.model, m.params, m.vocab, prompt, n_chars, temperature=temperature, rng=rng)
 
 
-def _text_block(text, width=74, lines=10):
+def _text_block(text, width=74, lines=12):
     out = []
     for line in text.split("\n"):
         out.extend(textwrap.wrap(line, width, drop_whitespace=False) or [""])
@@ -108,8 +108,8 @@ def temperature_explorer(fig, *, temperature, prompt):
     top = np.argsort(p1)[::-1][:12]
     ax, text_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.0, 1.3]})
     x = np.arange(top.size)
-    ax.bar(x, p1[top], width=0.8, color="none", edgecolor="0.5", lw=1, label="temperature 1")
-    ax.bar(x, p[top], width=0.5, color=COLORS["LSTM"], label=f"temperature {temperature:g}")
+    ax.bar(x, p1[top], width=0.8, color="none", edgecolor="0.5", lw=1, label="temperature 1 (outline)")
+    ax.bar(x, p[top], width=0.5, color=COLORS["LSTM"], label=f"temperature {temperature:g} (bars)")
     ax.set_xticks(x, [shown_char(vocab.chars[i]) for i in top], fontfamily="monospace")
     ax.set_ylim(0, 1)
     ax.set_ylabel("p(next character)", fontsize=9)
