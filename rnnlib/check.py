@@ -61,6 +61,7 @@ time-major shapes, weights ``(out, in)`` so the book's ``W^x x_t`` is
 
 import math
 import re
+import textwrap
 import warnings
 
 import numpy as np
@@ -432,7 +433,9 @@ def _run(checker, fn, signature, arg_names, cases, summary, hint):
 
 
 def _verdict(result):
-    print(result.message)
+    """Print the message wrapped at 76 columns, so it fits a notebook's and
+    the HTML book's output box without scrolling sideways."""
+    print(textwrap.fill(result.message, width=76, break_long_words=False, break_on_hyphens=False))
     return result
 
 

@@ -116,7 +116,8 @@ def _tags(cell):
 
 
 def _text(cell):
-    """The stdout/text outputs of a code cell, joined."""
+    """The stdout/text outputs of a code cell, joined, white space folded
+    (checker messages are printed wrapped)."""
     parts = []
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
@@ -125,7 +126,7 @@ def _text(cell):
             parts.append(out["data"].get("text/plain", ""))
         elif out.get("output_type") == "error":
             parts.append("Traceback " + out.get("ename", ""))
-    return "".join(parts)
+    return " ".join("".join(parts).split())
 
 
 def _chapter_number(path):

@@ -116,8 +116,10 @@ def run(checker, fn, capsys):
     captured = capsys.readouterr()
     assert captured.err == "", captured.err
     assert "Traceback" not in captured.out
-    assert captured.out == result.message + "\n"
-    return result, captured.out
+    assert " ".join(captured.out.split()) == " ".join(result.message.split())
+    # printed wrapped at 76 columns (a longer line is one unbreakable word)
+    assert all(len(line) <= 76 or " " not in line for line in captured.out.splitlines())
+    return result, result.message + "\n"
 
 
 def test_every_checker_has_a_reference_solution():
