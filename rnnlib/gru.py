@@ -131,6 +131,17 @@ class GRU(Cell):
         trace = make_trace(dict(gates, h=Hs[1:]), X, state, {"h": Hs[T]})
         return trace["h"], trace
 
+    def _backward(self, p, trace, dH, dfinal):
+        X, Hs = trace["X"], trace["h"]
+        T, B, H = Hs.shape
+        W, D = p["W"], self.input_size
+        dH = upstream(dH, Hs.shape, W.dtype)
+        H_prev = previous(Hs, trace["state0"]["h"])
+        dh_next = carried(dfinal, "h", (B, H), W.dtype)
+        dA = np.empty((T, B, 3 * H), W.dtype)  # gradients of the pre-activations [a_r, a_z, a_n]
+        backward = self._backward_book if self.variant == "book" else self._backward_pytorch
+        return backward(p, trace, dH, H_prev, dh_next, dA)
+
     @staticmethod
     def _step_book(a, h_prev, h, Wh, b_hn, work, hn):
         """One book step in place: a (B, 3H) enters as W^x x_t + b, leaves as [r, z, n]."""
@@ -152,6 +163,37 @@ class GRU(Cell):
         h += h_prev  # h_t = h_{t-1} + z (n - h_{t-1}) = (1 - z) h_{t-1} + z n
 
     @staticmethod
+    def _backward_book(p, trace, dH, H_prev, dh_next, dA):
+        X, r, z, n = trace["X"], trace["r"], trace["z"], trace["n"]
+        T, B, H = n.shape
+        Wh = p["W"][:, X.shape[2] :]
+        dh, drh, tmp = np.empty_like(dh_next), np.empty_like(dh_next), np.empty_like(dh_next)
+        for t in reversed(range(T)):
+            da_r, da_z, da_n = (dA[t, :, k * H : (k + 1) * H] for k in range(3))
+            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
+            dsig(z[t], da_z)
+            np.subtract(n[t], H_prev[t], out=tmp)
+            da_z *= tmp
+            da_z *= dh  # backprop through h_t = h_{t-1} + z (n - h_{t-1}) into z and its sigmoid
+            dtanh(n[t], da_n)
+            da_n *= z[t]
+            da_n *= dh  # backprop through z * n into n and its tanh
+            np.matmul(da_n, Wh[2 * H :], out=drh)  # backprop through W_n^h (r * h_{t-1})
+            dsig(r[t], da_r)
+            da_r *= H_prev[t]
+            da_r *= drh  # backprop through r * h_{t-1} into r and its sigmoid
+            np.subtract(1, z[t], out=dh_next)
+            dh_next *= dh  # backprop through (1 - z) h_{t-1} into h_{t-1}
+            drh *= r[t]
+            dh_next += drh  # backprop through r * h_{t-1} into h_{t-1}
+            np.matmul(dA[t, :, : 2 * H], Wh[: 2 * H], out=tmp)
+            dh_next += tmp  # backprop through W_r^h h_{t-1} and W_z^h h_{t-1}
+        rz, n_rows = slice(0, 2 * H), slice(2 * H, None)
+        h_blocks = [(rz, dA[:, :, rz], H_prev), (n_rows, dA[:, :, n_rows], r * H_prev)]
+        dW, db, dX = linear_backward(p["W"], X, [(slice(None), dA)], h_blocks)
+        return {"W": dW, "b": db, "X": dX, "h0": dh_next}
+
+    @staticmethod
     def _step_pytorch(a, h_prev, h, Wh, b_hn, work, hn):
         """One PyTorch step in place: a (B, 3H) enters as W^x x_t + b, leaves as [r, z, n]; fills hn."""
         H = h.shape[1]
@@ -171,61 +213,35 @@ class GRU(Cell):
         h *= z
         h += n  # h_t = n + z (h_{t-1} - n) = (1 - z) n + z h_{t-1}
 
-    def _backward(self, p, trace, dH, dfinal):
-        X, Hs, r, z, n = trace["X"], trace["h"], trace["r"], trace["z"], trace["n"]
-        T, B, H = Hs.shape
-        W, D = p["W"], self.input_size
-        dH = upstream(dH, Hs.shape, W.dtype)
-        H_prev = previous(Hs, trace["state0"]["h"])
-        dh_next = carried(dfinal, "h", (B, H), W.dtype)
+    @staticmethod
+    def _backward_pytorch(p, trace, dH, H_prev, dh_next, dA):
+        # dA holds the recurrent side [a_r, a_z, hn]; da_n, the input side of n, is kept apart
+        X, r, z, n, hn = trace["X"], trace["r"], trace["z"], trace["n"], trace["hn"]
+        T, B, H = n.shape
+        Wh = p["W"][:, X.shape[2] :]
+        dA_n = np.empty_like(n)
         dh, tmp = np.empty_like(dh_next), np.empty_like(dh_next)
-        Wh = W[:, D:]
-        rz = slice(0, 2 * H)
-        # dA: gradients of the pre-activations (T, B, 3, H); first filled with the
-        # local derivatives for all t at once, then multiplied by dh in the loop
-        dA = np.empty((T, B, 3, H), W.dtype)
-        dA2 = dA.reshape(T, B, 3 * H)
-        if self.variant == "book":
-            dr, dz, dn = (dA[:, :, k] for k in range(3))
-            dsig(r, dr)
-            dr *= H_prev  # da_r / drh = h_{t-1} * r(1-r)
-            dsig(z, dz)
-            dz *= n - H_prev  # da_z / dh = (n - h_{t-1}) * z(1-z)
-            dtanh(n, dn)
-            dn *= z  # da_n / dh = z * (1-n^2)
-            one_minus_z = np.subtract(1, z)
-            for t in reversed(range(T)):
-                np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
-                dA[t, :, 1:] *= dh[:, None, :]  # backprop through h_t = (1-z) h_{t-1} + z n into z, n
-                np.matmul(dA[t, :, 2], Wh[2 * H :], out=tmp)  # backprop through W_n^h (r * h_{t-1})
-                dA[t, :, 0] *= tmp  # backprop through r * h_{t-1} into r
-                np.multiply(tmp, r[t], out=tmp)  # ... and into h_{t-1}
-                np.multiply(dh, one_minus_z[t], out=dh_next)  # backprop through (1-z) h_{t-1}
-                dh_next += tmp
-                np.matmul(dA2[t, :, rz], Wh[rz], out=tmp)  # backprop through W_r^h h_{t-1}, W_z^h h_{t-1}
-                dh_next += tmp
-            h_blocks = [(rz, dA2[:, :, rz], H_prev), (slice(2 * H, None), dA[:, :, 2], r * H_prev)]
-            dW, db, dX = linear_backward(W, X, [(slice(None), dA2)], h_blocks)
-            return {"W": dW, "b": db, "X": dX, "h0": dh_next}
-        # variant="pytorch": dA[:, :, 2] holds dhn (the recurrent side), dAn the input side of n
-        hn = trace["hn"]
-        dAn = dtanh(n, np.empty_like(n))
-        dAn *= 1 - z  # da_n / dh = (1-z) * (1-n^2)
-        dr, dz, dhn = (dA[:, :, k] for k in range(3))
-        dsig(r, dr)
-        dr *= hn  # da_r / da_n = hn * r(1-r)
-        dsig(z, dz)
-        dz *= H_prev - n  # da_z / dh = (h_{t-1} - n) * z(1-z)
-        dhn[...] = r  # dhn / da_n
         for t in reversed(range(T)):
-            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
-            dAn[t] *= dh  # backprop through h_t = (1-z) n + z h_{t-1} and tanh into n
-            dA[t, :, 1] *= dh  # ... into z
-            dA[t, :, 0::2] *= dAn[t][:, None, :]  # backprop through r * hn into r and hn
-            np.multiply(dh, z[t], out=dh_next)  # backprop through z * h_{t-1}
-            np.matmul(dA2[t], Wh, out=tmp)  # backprop through W^h h_{t-1} (r, z, n rows)
-            dh_next += tmp
-        x_blocks = [(rz, dA2[:, :, rz]), (slice(2 * H, None), dAn)]
-        dW, db, dX = linear_backward(W, X, x_blocks, [(slice(None), dA2, H_prev)])
-        db_hn = dA[:, :, 2].sum(axis=(0, 1))  # b_hn is added to hn
+            da_r, da_z, dhn = (dA[t, :, k * H : (k + 1) * H] for k in range(3))
+            da_n = dA_n[t]
+            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
+            dtanh(n[t], da_n)
+            np.subtract(1, z[t], out=tmp)
+            da_n *= tmp
+            da_n *= dh  # backprop through h_t = (1 - z) n + z h_{t-1} into n and its tanh
+            dsig(z[t], da_z)
+            np.subtract(H_prev[t], n[t], out=tmp)
+            da_z *= tmp
+            da_z *= dh  # backprop through h_t = n + z (h_{t-1} - n) into z and its sigmoid
+            np.multiply(da_n, r[t], out=dhn)  # backprop through r * hn into hn = W_n^h h_{t-1} + b_hn
+            dsig(r[t], da_r)
+            da_r *= hn[t]
+            da_r *= da_n  # backprop through r * hn into r and its sigmoid
+            np.multiply(dh, z[t], out=dh_next)  # backprop through z * h_{t-1} into h_{t-1}
+            np.matmul(dA[t], Wh, out=tmp)
+            dh_next += tmp  # backprop through W^h h_{t-1} (r, z and n rows) into h_{t-1}
+        rz = slice(0, 2 * H)
+        x_blocks = [(rz, dA[:, :, rz]), (slice(2 * H, None), dA_n)]
+        dW, db, dX = linear_backward(p["W"], X, x_blocks, [(slice(None), dA, H_prev)])
+        db_hn = dA[:, :, 2 * H :].sum(axis=(0, 1))  # b_hn is added to hn
         return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h0": dh_next}

@@ -132,32 +132,33 @@ class LSTM(Cell):
         T, B, H = Hs.shape
         W, D = p["W"], self.input_size
         dH = upstream(dH, Hs.shape, W.dtype)
-        # local derivatives for all t at once, then multiplied by dc / dh in the loop
-        dA = np.empty((T, B, 4, H), W.dtype)
-        di, df, dg, do = (dA[:, :, n] for n in range(4))
-        dsig(i, di)
-        di *= g  # da_i / dc = g * i(1-i)
-        dsig(f, df)
-        df *= previous(Cs, trace["state0"]["c"])  # da_f / dc = C_{t-1} * f(1-f)
-        dtanh(g, dg)
-        dg *= i  # da_g / dc = i * (1-g^2)
-        dsig(o, do)
-        do *= tanh_C  # da_o / dh = tanh(C_t) * o(1-o)
-        dc_dh = dtanh(tanh_C, np.empty_like(o))
-        dc_dh *= o  # dC_t / dh_t through h_t = o * tanh(C_t)
+        C_prev = previous(Cs, trace["state0"]["c"])
+        dA = np.empty((T, B, 4 * H), W.dtype)  # gradients of the pre-activations [a_i, a_f, a_g, a_o]
         dh_next = carried(dfinal, "h", (B, H), W.dtype)
         dc_next = carried(dfinal, "c", (B, H), W.dtype)
         dh, dc = np.empty_like(dh_next), np.empty_like(dc_next)
-        dA2 = dA.reshape(T, B, 4 * H)
         Wh = W[:, D:]
         for t in reversed(range(T)):
-            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
-            np.multiply(dh, dc_dh[t], out=dc)
-            dc += dc_next  # total gradient on C_t: through tanh(C_t) and from C_{t+1}
-            dA[t, :, :3] *= dc[:, None, :]  # backprop through C_t = f*C_{t-1} + i*g into i, f, g
-            dA[t, :, 3] *= dh  # backprop through h_t = o * tanh(C_t) into o
-            np.multiply(dc, f[t], out=dc_next)  # backprop through f * C_{t-1}
-            np.matmul(dA2[t], Wh, out=dh_next)  # backprop through W^h h_{t-1}
+            da_i, da_f, da_g, da_o = (dA[t, :, k * H : (k + 1) * H] for k in range(4))
+            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
+            dtanh(tanh_C[t], dc)
+            dc *= o[t]
+            dc *= dh  # backprop through h_t = o * tanh(C_t) into C_t ...
+            dc += dc_next  # ... plus the gradient from C_{t+1} = f * C_t + ...
+            dsig(o[t], da_o)
+            da_o *= tanh_C[t]
+            da_o *= dh  # backprop through h_t = o * tanh(C_t) into o and its sigmoid
+            dsig(i[t], da_i)
+            da_i *= g[t]
+            da_i *= dc  # backprop through i * g into i and its sigmoid
+            dsig(f[t], da_f)
+            da_f *= C_prev[t]
+            da_f *= dc  # backprop through f * C_{t-1} into f and its sigmoid
+            dtanh(g[t], da_g)
+            da_g *= i[t]
+            da_g *= dc  # backprop through i * g into g and its tanh
+            np.multiply(dc, f[t], out=dc_next)  # backprop through f * C_{t-1} into C_{t-1}
+            np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1} into h_{t-1}
         H_prev = previous(Hs, trace["state0"]["h"])
-        dW, db, dX = linear_backward(W, X, [(slice(None), dA2)], [(slice(None), dA2, H_prev)])
+        dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
         return {"W": dW, "b": db, "X": dX, "h0": dh_next, "c0": dc_next}

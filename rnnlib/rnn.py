@@ -109,14 +109,15 @@ class RNN(Cell):
         T, B, _ = X.shape
         W, D = p["W"], self.input_size
         dH = upstream(dH, Hs.shape, W.dtype)
-        dA = np.empty_like(Hs)
-        ACTIVATIONS[self.activation][1](Hs, dA)  # act'(a_t) for all t, from h_t
+        act_grad = ACTIVATIONS[self.activation][1]
+        dA = np.empty_like(Hs)  # gradients of the pre-activations a_t
         dh_next = carried(dfinal, "h", Hs.shape[1:], W.dtype)
         dh = np.empty_like(dh_next)
         Wh = W[:, D:]
         for t in reversed(range(T)):
-            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t
-            dA[t] *= dh  # backprop through the activation
+            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
+            act_grad(Hs[t], dA[t])
+            dA[t] *= dh  # backprop through h_t = act(a_t)
             np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1}
         H_prev = previous(Hs, trace["state0"]["h"])
         dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
