@@ -159,9 +159,28 @@ def make_trace(arrays, X, state0, final_state):
     return trace
 
 
-def previous(seq, first):
-    """``[first, seq[0], ..., seq[T-2]]``: the value at step t-1 for every t, (T, B, H)."""
-    return np.concatenate([first[None], seq[:-1]])
+class Previous:
+    """The value at step t-1 for every step t, without copying: ``first`` at t = 0, ``seq[t-1]`` after.
+
+    ``Previous(H_seq, h0)[t]`` is h_{t-1} (B, H) for t = 0..T-1.
+    """
+
+    __array_ufunc__ = None  # so that ``array * Previous`` calls ``Previous.__rmul__``
+
+    def __init__(self, seq, first):
+        self.seq, self.first = seq, first
+
+    def __getitem__(self, t):
+        return self.first if t == 0 else self.seq[t - 1]
+
+    def __mul__(self, other):
+        """``other[t] * self[t]`` for all t, as a new (T, B, H) array."""
+        out = np.empty_like(other)
+        np.multiply(other[0], self.first, out=out[0])
+        np.multiply(other[1:], self.seq[:-1], out=out[1:])
+        return out
+
+    __rmul__ = __mul__
 
 
 def upstream(dH_seq, shape, dtype):
@@ -190,9 +209,10 @@ def linear_backward(W, X, x_blocks, h_blocks):
     x_blocks : list of (slice, numpy.ndarray)
         ``(rows, dA)`` with dA (T, B, k): gradient of the pre-activation rows
         ``rows`` (k of them) that the input and the bias feed.
-    h_blocks : list of (slice, numpy.ndarray, numpy.ndarray)
+    h_blocks : list of (slice, numpy.ndarray, numpy.ndarray or Previous)
         ``(rows, dA, S)``: gradient of the pre-activation rows fed by the
-        recurrent columns from source S (T, B, H) (h_{t-1}, or r_t * h_{t-1}).
+        recurrent columns from source S (T, B, H): h_{t-1} as a ``Previous``,
+        or an array such as r_t * h_{t-1}.
 
     Returns
     -------
@@ -209,7 +229,12 @@ def linear_backward(W, X, x_blocks, h_blocks):
         db[rows] = dA2.sum(axis=0)  # db = sum_t dA_t
         dX += dA2 @ W[rows, :D]  # dx_t = dA_t W^x
     for rows, dA, S in h_blocks:
-        dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)  # dW^h = sum_t dA_t^T s_t
+        if isinstance(S, Previous):  # dW^h = sum_t dA_t^T h_{t-1}, h_0 apart (no shifted copy)
+            dW[rows, D:] = dA[0].T @ S.first
+            dA_rest, S_rest = dA[1:], S.seq[:-1]
+            dW[rows, D:] += dA_rest.reshape(-1, dA.shape[-1]).T @ S_rest.reshape(-1, S_rest.shape[-1])
+        else:  # dW^h = sum_t dA_t^T s_t
+            dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)
     return dW, db, dX.reshape(T, B, D)
 
 

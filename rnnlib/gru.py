@@ -33,7 +33,7 @@ from rnnlib.activations import sigmoid_grad_from_output as dsig
 from rnnlib.activations import tanh_grad_from_output as dtanh
 from rnnlib._cell import (
     BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, gate_scale,
-    linear_backward, make_trace, previous, upstream
+    linear_backward, make_trace, Previous, upstream
 )
 from rnnlib._checks import check_option
 
@@ -136,7 +136,7 @@ class GRU(Cell):
         T, B, H = Hs.shape
         W, D = p["W"], self.input_size
         dH = upstream(dH, Hs.shape, W.dtype)
-        H_prev = previous(Hs, trace["state0"]["h"])
+        H_prev = Previous(Hs, trace["state0"]["h"])  # H_prev[t] = h_{t-1}
         dh_next = carried(dfinal, "h", (B, H), W.dtype)
         dA = np.empty((T, B, 3 * H), W.dtype)  # gradients of the pre-activations [a_r, a_z, a_n]
         backward = self._backward_book if self.variant == "book" else self._backward_pytorch
@@ -189,7 +189,7 @@ class GRU(Cell):
             np.matmul(dA[t, :, : 2 * H], Wh[: 2 * H], out=tmp)
             dh_next += tmp  # backprop through W_r^h h_{t-1} and W_z^h h_{t-1}
         rz, n_rows = slice(0, 2 * H), slice(2 * H, None)
-        h_blocks = [(rz, dA[:, :, rz], H_prev), (n_rows, dA[:, :, n_rows], r * H_prev)]
+        h_blocks = [(rz, dA[:, :, rz], H_prev), (n_rows, dA[:, :, n_rows], H_prev * r)]
         dW, db, dX = linear_backward(p["W"], X, [(slice(None), dA)], h_blocks)
         return {"W": dW, "b": db, "X": dX, "h0": dh_next}
 

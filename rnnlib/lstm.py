@@ -25,7 +25,7 @@ from rnnlib.activations import sigmoid_grad_from_output as dsig
 from rnnlib.activations import tanh_grad_from_output as dtanh
 from rnnlib._cell import (
     BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, INIT_SECTIONS, Cell, carried, document,
-    gate_scale, linear_backward, make_trace, previous, upstream
+    gate_scale, linear_backward, make_trace, Previous, upstream
 )
 
 __all__ = ["LSTM"]
@@ -132,7 +132,7 @@ class LSTM(Cell):
         T, B, H = Hs.shape
         W, D = p["W"], self.input_size
         dH = upstream(dH, Hs.shape, W.dtype)
-        C_prev = previous(Cs, trace["state0"]["c"])
+        C_prev = Previous(Cs, trace["state0"]["c"])  # C_prev[t] = C_{t-1}
         dA = np.empty((T, B, 4 * H), W.dtype)  # gradients of the pre-activations [a_i, a_f, a_g, a_o]
         dh_next = carried(dfinal, "h", (B, H), W.dtype)
         dc_next = carried(dfinal, "c", (B, H), W.dtype)
@@ -159,6 +159,6 @@ class LSTM(Cell):
             da_g *= dc  # backprop through i * g into g and its tanh
             np.multiply(dc, f[t], out=dc_next)  # backprop through f * C_{t-1} into C_{t-1}
             np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1} into h_{t-1}
-        H_prev = previous(Hs, trace["state0"]["h"])
+        H_prev = Previous(Hs, trace["state0"]["h"])
         dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
         return {"W": dW, "b": db, "X": dX, "h0": dh_next, "c0": dc_next}

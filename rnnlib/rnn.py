@@ -13,7 +13,7 @@ import numpy as np
 
 from rnnlib._cell import (
     BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, linear_backward,
-    make_trace, previous, upstream
+    make_trace, Previous, upstream
 )
 from rnnlib._checks import check_option
 from rnnlib.activations import sigmoid_from_half_, sigmoid_grad_from_output, tanh_grad_from_output
@@ -119,6 +119,6 @@ class RNN(Cell):
             act_grad(Hs[t], dA[t])
             dA[t] *= dh  # backprop through h_t = act(a_t)
             np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1}
-        H_prev = previous(Hs, trace["state0"]["h"])
+        H_prev = Previous(Hs, trace["state0"]["h"])
         dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
         return {"W": dW, "b": db, "X": dX, "h0": dh_next}
