@@ -229,12 +229,9 @@ def linear_backward(W, X, x_blocks, h_blocks):
         db[rows] = dA2.sum(axis=0)  # db = sum_t dA_t
         dX += dA2 @ W[rows, :D]  # dx_t = dA_t W^x
     for rows, dA, S in h_blocks:
-        if isinstance(S, Previous):  # dW^h = sum_t dA_t^T h_{t-1}, h_0 apart (no shifted copy)
-            dW[rows, D:] = dA[0].T @ S.first
-            dA_rest, S_rest = dA[1:], S.seq[:-1]
-            dW[rows, D:] += dA_rest.reshape(-1, dA.shape[-1]).T @ S_rest.reshape(-1, S_rest.shape[-1])
-        else:  # dW^h = sum_t dA_t^T s_t
-            dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)
+        if isinstance(S, Previous):  # one product over all steps needs h_0 .. h_{T-1} in one array
+            S = np.concatenate([S.first[None], S.seq[:-1]])
+        dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)  # dW^h = sum_t dA_t^T s_t
     return dW, db, dX.reshape(T, B, D)
 
 
