@@ -222,12 +222,12 @@ def linear_backward(W, X, x_blocks, h_blocks):
     X2 = X.reshape(T * B, D)
     dW = np.empty_like(W)
     db = np.empty(W.shape[0], W.dtype)
-    dX = np.zeros((T * B, D), W.dtype)
+    dX = 0
     for rows, dA in x_blocks:
         dA2 = dA.reshape(T * B, -1)
         dW[rows, :D] = dA2.T @ X2  # dW^x = sum_t dA_t^T x_t
         db[rows] = dA2.sum(axis=0)  # db = sum_t dA_t
-        dX += dA2 @ W[rows, :D]  # dx_t = dA_t W^x
+        dX = dX + dA2 @ W[rows, :D]  # dx_t = dA_t W^x
     for rows, dA, S in h_blocks:
         if isinstance(S, Previous):  # one product over all steps needs h_0 .. h_{T-1} in one array
             S = np.concatenate([S.first[None], S.seq[:-1]])
