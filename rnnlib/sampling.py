@@ -5,10 +5,10 @@
     state = cell.run(params, one_hot(prompt[:-1]))        # read the prompt (no trace)
     x = one_hot(prompt[-1])
     repeat n_chars times:
-        h, state, _ = cell.step(params, x, state)         # (1, H)
-        z = h @ W_y.T + b_y                               # logits over the V characters
+        state = cell.run(params, x[None], state)          # one step, no trace kept
+        z = state["h"] @ W_y.T + b_y                      # logits over the V characters
         p = softmax(z / temperature)
-        next id ~ p;  x = one_hot(next id)
+        next id ~ p;  x = one_hot(next id)                # (x is updated in place)
 
 The temperature rescales the logits before the softmax: 1 samples from the
 model's distribution, below 1 sharpens it (towards always taking the most
@@ -85,14 +85,18 @@ def sample_chars(model, params, vocab, prompt, n_chars, temperature=1.0, rng=Non
         state = model.cell.run(cell_params, one_hot(ids[:-1, None], V, dtype), None)
     else:
         state = model.cell.zero_state(1, dtype)
-    x = one_hot(ids[-1:], V, dtype)  # (1, V)
+    model.head.logits(params, state["h"])  # checks W_y and b_y once; the loop below uses them directly
+    W_y_T, b_y = params["W_y"].T, params["b_y"]
+    x = one_hot(ids[-1:], V, dtype)  # (1, V), updated in place: one 1 moves from character to character
+    prev = ids[-1]
     out = np.empty(n_chars, dtype=np.int64)
     for i in range(n_chars):
-        h, state, _ = model.cell.step(cell_params, x, state)
-        z = model.head.logits(params, h)[0] / temperature
+        state = model.cell.run(cell_params, x[None], state)  # one step, no trace or gates kept
+        z = (state["h"] @ W_y_T + b_y)[0] / temperature  # the head's logits z = W_y h_t + b_y
         p = softmax(z)
         cdf = np.cumsum(p)
         nxt = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), V - 1)
         out[i] = nxt
-        x = one_hot(out[i : i + 1], V, dtype)
+        x[0, prev], x[0, nxt] = 0, 1
+        prev = nxt
     return vocab.decode(out)

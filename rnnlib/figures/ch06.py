@@ -83,31 +83,52 @@ def static_figure(figsize, dpi=96):
 # ------------------------------------------------------------ the task
 
 
+def _explorer_setup(fig):
+    """Axes, labels, legend and the artists of the longest sequence: everything that does not move.
+
+    One grey bar per step up to the longest T (the steps past the chosen T are
+    hidden), two orange bars and two value labels for the marked steps.
+    """
+    T_max = max(EXPLORER_LENGTHS)
+    ax = fig.add_subplot()
+    t = np.arange(T_max)
+    values = ax.bar(t, np.zeros(T_max), width=0.8, color="0.75", label="values $x_{t,1}$ (distractors)")
+    marked = ax.bar([0, 1], [0.0, 0.0], width=0.8, color="C1", label="marked values ($x_{t,2} = 1$)")
+    notes = [ax.annotate("", (0, 0), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                         color="C1", fontsize=9) for _ in range(2)]
+    middle = ax.axvline(0, color="0.4", lw=0.8, ls=":")
+    ax.set_ylim(0, 1.4)
+    ax.set_xlabel("step t")
+    ax.set_ylabel("value")
+    title = ax.set_title("target y", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8, ncol=2, frameon=False)
+    fig.tight_layout()  # once: the title's text changes per frame, its height does not
+    return {"ax": ax, "values": values.patches, "marked": marked.patches, "notes": notes, "middle": middle,
+            "title": title}
+
+
 @interactive(
     T=Choice(EXPLORER_LENGTHS, default=50, label="sequence length T"),
     example=Slider(0, 4, 1, default=0, label="example"),
     figsize=(6.4, 3.0),
+    setup=_explorer_setup,
 )
-def adding_explorer(fig, *, T, example):
+def adding_explorer(handles, *, T, example):
     """One sequence of the adding problem: the values, the two markers and the target."""
     X, y = adding_problem(np.random.default_rng([6, T, example]), T, 1)
     values, markers = X[:, 0, 0], X[:, 0, 1]
     marked = np.flatnonzero(markers)
-    t = np.arange(T)
-    ax = fig.add_subplot()
-    ax.bar(t, values, width=0.8, color="0.75", label="values $x_{t,1}$ (distractors)")
-    ax.bar(marked, values[marked], width=0.8, color="C1", label="marked values ($x_{t,2} = 1$)")
-    for i in marked:
-        ax.annotate(f"{values[i]:.2f}", (i, values[i]), xytext=(0, 3), textcoords="offset points",
-                    ha="center", va="bottom", color="C1", fontsize=9)
-    ax.axvline(T // 2 - 0.5, color="0.4", lw=0.8, ls=":")
-    ax.set_xlim(-1, T)
-    ax.set_ylim(0, 1.4)
-    ax.set_xlabel("step t")
-    ax.set_ylabel("value")
-    ax.set_title(f"target y = {values[marked[0]]:.2f} + {values[marked[1]]:.2f} = {y[0, 0]:.2f}", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, ncol=2, frameon=False)
-    fig.tight_layout()
+    for t, bar in enumerate(handles["values"]):
+        bar.set_visible(t < T)
+        bar.set_height(values[t] if t < T else 0.0)
+    for i, bar, note in zip(marked, handles["marked"], handles["notes"]):
+        bar.set_x(i - 0.4)
+        bar.set_height(values[i])
+        note.xy = (i, values[i])
+        note.set_text(f"{values[i]:.2f}")
+    handles["middle"].set_xdata([T // 2 - 0.5, T // 2 - 0.5])
+    handles["ax"].set_xlim(-1, T)
+    handles["title"].set_text(f"target y = {values[marked[0]]:.2f} + {values[marked[1]]:.2f} = {y[0, 0]:.2f}")
     gap = marked[1] - marked[0]
     return (f"T = {T}: the marked values sit at steps {marked[0]} and {marked[1]}, {gap} steps apart; "
             f"the network must still hold the first one when it reads the last of the {T} steps.")

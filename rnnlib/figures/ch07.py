@@ -28,7 +28,7 @@ __all__ = ["PROMPTS", "SAMPLE_CHARS", "next_char_probs", "sample", "temperature_
 #: The prompts the explorer offers (each continues a line of the sonnets or starts one).
 PROMPTS = ("Shall I compare thee to a summer's day?\n", "My love is", "When I do count the")
 #: Characters sampled per frame.
-SAMPLE_CHARS = 360
+SAMPLE_CHARS = 120
 _SHOWN = {" ": "\u2423", "\n": "\u23ce"}  # open box for a space, return symbol for a newline
 
 
@@ -61,13 +61,25 @@ def next_char_probs(prompt, temperature):
     -------
     ndarray, shape (V,)
     """
-    from rnnlib.activations import softmax
+    return _probs_at(_next_char_logits(prompt), temperature)
+
+
+def _next_char_logits(prompt):
+    """The logits ``z`` (V,) after the shipped LSTM reads ``prompt``, as float64."""
     from rnnlib.data import one_hot
 
     m = _model()
     ids = m.vocab.encode(prompt)
-    state = m.model.cell.run(m.model.cell_params(m.params), one_hot(ids[:, None], m.vocab.size, np.float32))
-    z = m.model.head.logits(m.params, state["h"])[0].astype(np.float64)
+    # One step at a time (chunk=1): the product for a whole prompt, (T, V) @ (V, 4H), is just big enough
+    # for OpenBLAS to start threads, whose spinning slowed the rest of the frame twofold on two cores.
+    X = one_hot(ids[:, None], m.vocab.size, np.float32)
+    state = m.model.cell.run(m.model.cell_params(m.params), X, chunk=1)
+    return m.model.head.logits(m.params, state["h"])[0].astype(np.float64)
+
+
+def _probs_at(z, temperature):
+    from rnnlib.activations import softmax
+
     with np.errstate(under="ignore"):  # tiny probabilities underflow to exactly 0 at low temperature
         return softmax(z / temperature)
 
@@ -95,32 +107,56 @@ def _text_block(text, width=74, lines=12):
     return "\n".join(out[:lines])
 
 
+TOP_CHARS = 12  # bars in the explorer
+
+
+def _explorer_setup(fig):
+    """Axes, titles, legend, the empty bars, character labels and text: everything that does not move."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax, text_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.0, 0.8]})
+    x = np.arange(TOP_CHARS)
+    zeros = np.zeros(TOP_CHARS)
+    outline = ax.bar(x, zeros, width=0.8, color="none", edgecolor="0.5", lw=1, label="temperature 1 (outline)")
+    bars = ax.bar(x, zeros, width=0.5, color=COLORS["LSTM"], label="temperature 1 (bars)")
+    labels = [""] * TOP_CHARS  # the frame writes the characters; the formatter reads them at draw time
+    ax.set_xticks(x, labels, fontfamily="monospace")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, pos: labels[int(round(value))]))
+    ax.set_xlim(-1, TOP_CHARS)  # fixed (about what autoscaling gave)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([0, 0.5, 1])
+    ax.set_ylabel("p(next character)", fontsize=9)
+    legend = ax.legend(fontsize=8, frameon=False, loc="upper right")
+    ax.set_title(f"the {TOP_CHARS} likeliest characters after the prompt (printed below)", fontsize=9)
+    text_ax.axis("off")
+    text = text_ax.text(0.0, 1.0, "", family="monospace", fontsize=8, va="top", ha="left",
+                        transform=text_ax.transAxes)
+    text_ax.set_title("prompt + sampled continuation", fontsize=9, loc="left")
+    labels[:] = ["M"] * TOP_CHARS  # stand-ins of the height of the characters the frames write
+    fig.tight_layout()  # once: the texts change per frame, the space they take does not
+    return {"ax": ax, "outline": outline.patches, "bars": bars.patches, "labels": labels,
+            "legend": legend.get_texts()[1], "text": text}
+
+
 @interactive(
     temperature=Slider(0.25, 2.0, 0.25, default=1.0, label="temperature"),
     prompt=Choice(PROMPTS, default=PROMPTS[0], label="prompt"),
-    figsize=(6.8, 4.4),
+    figsize=(6.8, 3.8),
+    setup=_explorer_setup,
 )
-def temperature_explorer(fig, *, temperature, prompt):
+def temperature_explorer(handles, *, temperature, prompt):
     """Sampling from the character LSTM: next-character probabilities and a sample at a temperature."""
-    p = next_char_probs(prompt, temperature)
-    p1 = next_char_probs(prompt, 1.0)
+    z = _next_char_logits(prompt)  # the prompt is read once for both temperatures
+    p, p1 = _probs_at(z, temperature), _probs_at(z, 1.0)
     vocab = _model().vocab
-    top = np.argsort(p1)[::-1][:12]
-    ax, text_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.0, 1.3]})
-    x = np.arange(top.size)
-    ax.bar(x, p1[top], width=0.8, color="none", edgecolor="0.5", lw=1, label="temperature 1 (outline)")
-    ax.bar(x, p[top], width=0.5, color=COLORS["LSTM"], label=f"temperature {temperature:g} (bars)")
-    ax.set_xticks(x, [shown_char(vocab.chars[i]) for i in top], fontfamily="monospace")
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("p(next character)", fontsize=9)
-    ax.legend(fontsize=8, frameon=False, loc="upper right")
-    ax.set_title(f"after the prompt {prompt.rstrip()!r}: the 12 likeliest next characters", fontsize=9)
+    top = np.argsort(p1)[::-1][:TOP_CHARS]
+    for k, (outline, bar, i) in enumerate(zip(handles["outline"], handles["bars"], top)):
+        outline.set_height(p1[i])
+        bar.set_height(p[i])
+        handles["labels"][k] = shown_char(vocab.chars[i])
+    handles["legend"].set_text(f"temperature {temperature:g} (bars)")
     continuation = sample(prompt, temperature)
-    text_ax.axis("off")
-    text_ax.text(0.0, 1.0, _text_block(prompt + continuation), family="monospace", fontsize=8,
-                 va="top", ha="left", transform=text_ax.transAxes)
-    text_ax.set_title("prompt + sampled continuation", fontsize=9, loc="left")
-    fig.tight_layout()
+    handles["text"].set_text(_text_block(prompt + continuation))
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         entropy = float(-np.sum(np.where(p > 0, p * np.log(p), 0.0)))
     return (f"Temperature {temperature:g}: next-character entropy {entropy:.2f} nats. "
