@@ -2,7 +2,7 @@
 
 ::
 
-    state = cell.run(params, one_hot(prompt[:-1]))        # read the prompt (no trace)
+    state = cell.run(params, one_hot(prompt[:-1]), chunk=1)  # read the prompt (no trace)
     x = one_hot(prompt[-1])
     repeat n_chars times:
         state = cell.run(params, x[None], state)          # one step, no trace kept
@@ -82,7 +82,9 @@ def sample_chars(model, params, vocab, prompt, n_chars, temperature=1.0, rng=Non
     dtype = cell_params["W"].dtype
     V = vocab.size
     if len(ids) > 1:
-        state = model.cell.run(cell_params, one_hot(ids[:-1, None], V, dtype), None)
+        # Step by step like the sampling loop: a prompt is short, and one (T, V) @ (V, G*H) product for it
+        # is just big enough for a threaded BLAS to start threads that then slow everything after it.
+        state = model.cell.run(cell_params, one_hot(ids[:-1, None], V, dtype), None, chunk=1)
     else:
         state = model.cell.zero_state(1, dtype)
     model.head.logits(params, state["h"])  # checks W_y and b_y once; the loop below uses them directly
