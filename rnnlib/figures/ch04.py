@@ -30,6 +30,7 @@ import functools
 
 import numpy as np
 
+from rnnlib._cell import make_trace
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
 from rnnlib.widgets import Choice, Slider, interactive
@@ -56,6 +57,7 @@ __all__ = [
     "flow_cell",
     "flow_norms",
     "flow_axes",
+    "freeze_label_positions",
     "show_flow",
     "gradient_flow",
 ]
@@ -180,7 +182,27 @@ def explorer_axes(fig, lines):
     for ax, loc, ncol in zip(axes, ("lower right", "center right", "lower left"), (2, 3, 2)):
         ax.legend(loc=loc, fontsize="x-small", ncol=ncol, framealpha=0.9)
     fig.subplots_adjust(left=0.1, right=0.98, top=0.98, bottom=0.09, hspace=0.12)
+    freeze_label_positions(fig)
     return handles
+
+
+def freeze_label_positions(fig):
+    """Pin every axis label where matplotlib's layout puts it now, so frames skip that layout.
+
+    An axis label placed automatically is moved at every draw below (beside)
+    the bounding box of the tick labels of its axis and of the axes sharing it.
+    When the ticks never change, draw the figure once (without rendering pixels)
+    and keep each label where it is: the pixels are the same.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        With its axes, ticks and labels in their final form.
+    """
+    fig.draw_without_rendering()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_label_coords(*axis.label.get_position(), transform=axis.label.get_transform())
 
 
 def show_inputs(handles, X):
@@ -444,7 +466,7 @@ def cell_diagram(artists, *, t):
 
 
 # ----------------------------------------------------------- gradient flow
-def state_gradients(cell, params, X, dh_T):
+def state_gradients(cell, params, X, dh_T, trace=None):
     """The gradient of ``L = sum(dh_T * h_T)`` on the state at every step, with rnnlib's backward.
 
     Runs ``cell.forward`` one step at a time (carrying the state), then goes
@@ -462,6 +484,10 @@ def state_gradients(cell, params, X, dh_T):
         (T, B, D) inputs.
     dh_T : numpy.ndarray
         (B, H) dL/dh_T, the gradient of the loss at the last step.
+    trace : rnnlib Trace, optional
+        ``cell.forward(params, X)[1]``, when the caller has it: its steps are
+        cut out of it (the same numbers as running one step at a time) instead
+        of running the forward again.
 
     Returns
     -------
@@ -470,18 +496,24 @@ def state_gradients(cell, params, X, dh_T):
         entry t is dL/dh_t (dL/dC_t), t = 0 .. T. For "c", entry T is left 0
         (the loss reads h_T only; its gradient reaches C_T through the last step).
     """
-    traces, state = [], None
-    for t in range(X.shape[0]):
-        _, trace = cell.forward(params, X[t : t + 1], state)
-        traces.append(trace)
-        state = trace.final_state
-    grads = {k: np.zeros((X.shape[0] + 1,) + dh_T.shape) for k in cell.state_names}
+    names = cell.state_names
+    if trace is None:
+        traces, state = [], None
+        for t in range(X.shape[0]):
+            _, step = cell.forward(params, X[t : t + 1], state)
+            traces.append(step)
+            state = step.final_state
+    else:
+        traces = [make_trace({k: trace[k][t : t + 1] for k in cell.trace_names}, trace["X"][t : t + 1],
+                             trace["state0"] if t == 0 else {k: trace[k][t - 1] for k in names},
+                             {k: trace[k][t] for k in names}) for t in range(X.shape[0])]
+    grads = {k: np.zeros((X.shape[0] + 1,) + dh_T.shape) for k in names}
     grads["h"][-1] = dh_T
     d = {"h": np.asarray(dh_T, dtype=float)}
     for t in reversed(range(X.shape[0])):
         g = cell.backward(params, traces[t], None, dfinal_state=d)
-        d = {k: g[k + "0"] for k in cell.state_names}
-        for k in cell.state_names:
+        d = {k: g[k + "0"] for k in names}
+        for k in names:
             grads[k][t] = d[k]
     return grads
 
@@ -556,8 +588,12 @@ def flow_axes(fig, curves):
     ax.set_ylabel("gradient norm")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower left", fontsize="small", framealpha=0.9)
-    title = ax.set_title("", fontsize="medium")
+    # fixed places, no relayout at every draw: the title at y = 1 (nothing is above the axes) and the
+    # y label left of the widest tick label the y limits of show_flow allow (10^-31)
+    title = ax.set_title("", fontsize="medium", y=1.0)
+    ax.yaxis.set_label_coords(-0.1, 0.5)
     fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.13)
+    freeze_label_positions(fig)
     return {"ax": ax, "lines": lines, "title": title}
 
 
@@ -629,10 +665,11 @@ def flow_norms(kind, bias=0.0):
     """
     X, dh_T = flow_setup()
     cell, params = flow_cell(kind, bias)
-    grads = state_gradients(cell, params, X, dh_T)
+    trace = cell.forward(params, X)[1]  # one forward for the gradients and the mean gate
+    grads = state_gradients(cell, params, X, dh_T, trace)
     out = {k: gradient_norms(g) for k, g in grads.items()}
     gate = {"lstm": "f", "gru": "z"}.get(kind)
-    out["gate"] = float(np.mean(cell.forward(params, X)[1][gate])) if gate else None
+    out["gate"] = float(np.mean(trace[gate])) if gate else None
     return out
 
 
