@@ -28,7 +28,7 @@ __all__ = ["PROMPTS", "SAMPLE_CHARS", "next_char_probs", "sample", "temperature_
 #: The prompts the explorer offers (each continues a line of the sonnets or starts one).
 PROMPTS = ("Shall I compare thee to a summer's day?\n", "My love is", "When I do count the")
 #: Characters sampled per frame.
-SAMPLE_CHARS = 120
+SAMPLE_CHARS = 60
 _SHOWN = {" ": "\u2423", "\n": "\u23ce"}  # open box for a space, return symbol for a newline
 
 
