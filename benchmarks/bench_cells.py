@@ -11,6 +11,7 @@ median time of each. Threads are left at the machine's default for both.
                                                  # (closer to an idle machine's numbers when
                                                  # other processes compete for the cores)
     python benchmarks/bench_cells.py --threads 1 # one BLAS/OpenMP thread for both libraries
+    python benchmarks/bench_cells.py --shape 50,128,256,512   # one shape (T,B,D,H), repeatable
 
 On a machine shared with other busy processes, multi-threaded BLAS calls on
 the small per-step matrices wait for descheduled threads and both libraries
@@ -164,13 +165,15 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smallest shape only, 3 repetitions")
     parser.add_argument("--stat", choices=("median", "min"), default="median", help="summary of the repetitions")
     parser.add_argument("--threads", type=int, help="BLAS/OpenMP threads for both (default: the machine's)")
+    parser.add_argument("--shape", action="append", help="T,B,D,H to measure instead of the default shapes")
     args = parser.parse_args()
     if args.threads and torch is not None:
         torch.set_num_threads(args.threads)
+    shapes = [tuple(int(n) for n in s.split(",")) for s in args.shape] if args.shape else SHAPES
     if args.quick:
-        bench(SHAPES[:1], 3, args.stat)
+        bench(shapes[:1], 3, args.stat)
     else:
-        bench(SHAPES, args.repeats, args.stat)
+        bench(shapes, args.repeats, args.stat)
 
 
 if __name__ == "__main__":
