@@ -31,6 +31,7 @@ import functools
 import numpy as np
 
 from rnnlib._cell import make_trace
+from rnnlib.figures.common import CELL_COLORS
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
 from rnnlib.widgets import Choice, Slider, interactive
@@ -560,7 +561,7 @@ def flow_setup():
 
 
 #: Line styles of the three cells in the gradient-flow figures.
-STYLES = {"rnn": {"color": "C0", "lw": 2}, "lstm": {"color": "C3", "lw": 2}, "gru": {"color": "C2", "lw": 2}}
+STYLES = {name.lower(): {"color": color, "lw": 2} for name, color in CELL_COLORS.items()}
 
 
 def flow_axes(fig, curves):

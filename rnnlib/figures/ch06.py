@@ -20,6 +20,7 @@ import io
 import numpy as np
 
 from rnnlib.data import ADDING_BASELINE_MSE, adding_problem
+from rnnlib.figures.common import CELL_COLORS
 from rnnlib.widgets import Choice, Slider, interactive
 
 __all__ = [
@@ -34,8 +35,8 @@ __all__ = [
     "memory_writes",
 ]
 
-#: One colour per cell, used by every figure of chapters 6 and 7.
-COLORS = {"RNN": "C3", "LSTM": "C0", "GRU": "C2"}
+#: One colour per cell (the book-wide ``common.CELL_COLORS``), used by chapters 6 and 7.
+COLORS = CELL_COLORS
 EXPLORER_LENGTHS = (10, 25, 50, 100)
 
 
