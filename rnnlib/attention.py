@@ -323,7 +323,10 @@ class AdditiveAttention:
         de = a * (da - np.sum(a * da, axis=-1, keepdims=True))  # back through the softmax
         A = self.attn_size
         dv = de.reshape(-1) @ U.reshape(-1, A)  # e = U v
-        dZ = de[..., None] * p["v"] * (1.0 - U * U)  # back through v^T and tanh: (Tq, B, Tk, A)
+        dZ = U * U
+        np.subtract(1.0, dZ, out=dZ)
+        dZ *= p["v"]
+        dZ *= de[..., None]  # dZ = de v (1 - U^2): back through v^T and tanh, (Tq, B, Tk, A)
         dPq = dZ.sum(axis=2)  # (Tq, B, A)
         dPk = dZ.sum(axis=0).transpose(1, 0, 2)  # (Tk, B, A)
         return {

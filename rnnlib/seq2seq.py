@@ -421,6 +421,42 @@ class Seq2Seq:
                 break
         return np.stack(out), (None if self.attention is None else np.stack(ws))
 
+    def decode_steps(self, params, src, max_len=50):
+        """Greedy decoding of one sequence, keeping what every step saw (for the figures).
+
+        Parameters
+        ----------
+        params : dict
+        src : array_like of int
+            (Ts,) source ids of one sequence.
+        max_len : int
+
+        Returns
+        -------
+        dict
+            "ids" (L,) the produced ids (the last is EOS unless max_len was
+            reached), "probs" (L, Vt) p(y_t | y_<t, x) at every step,
+            "weights" (L, Ts) attention weights (None without attention).
+        """
+        p = self._check(params)
+        max_len = check_size("max_len", max_len)
+        src = np.asarray(src)
+        if src.ndim != 1:
+            raise ValueError(f"src: expected shape (Ts,) (one sequence), got {src.shape}")
+        H_enc, enc = self.encode(p, src[:, None])
+        d, y = enc.final_state["h"], np.array([BOS])
+        ids, probs, ws = [], [], []
+        for _ in range(max_len):
+            logits, d, w = self.decoder_step(p, y, d, H_enc)
+            probs.append(softmax(logits[0]))
+            y = np.argmax(logits, axis=-1)
+            ids.append(int(y[0]))
+            ws.append(None if w is None else w[0])
+            if ids[-1] == EOS:
+                break
+        return {"ids": np.array(ids), "probs": np.stack(probs),
+                "weights": None if self.attention is None else np.stack(ws)}
+
     def beam_search(self, params, src, k=3, max_len=50):
         """Beam search for one source sequence, ranked by length-normalised log-probability.
 

@@ -89,6 +89,10 @@ def test_beam_width_one_equals_greedy_and_wider_beams_score_no_worse():
             g = model.greedy(params, ids[:, None], max_len=8)[0][:, 0].tolist()
             if EOS in g:
                 g = g[:g.index(EOS) + 1]
+            steps = model.decode_steps(params, ids, max_len=8)
+            assert steps["ids"].tolist() == g and steps["probs"].shape == (len(g), COPY_VOCAB.size)
+            np.testing.assert_allclose(steps["probs"].sum(-1), 1.0)
+            assert (steps["weights"] is None) == (attention is None)
             best1 = model.beam_search(params, ids, k=1, max_len=8)
             assert len(best1) == 1 and list(best1[0].tokens) == g
             hyps = model.beam_search(params, ids, k=4, max_len=8)
