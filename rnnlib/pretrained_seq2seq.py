@@ -18,9 +18,12 @@ float64, Adam, global-norm clipping; :func:`train`):
 * **sweep** (the bottleneck): the copy task with lengths drawn uniformly
   from 5..40, for several seeds, without and with additive attention; each
   model is evaluated by exact match on 200 fresh strings at each length of
-  :data:`SWEEP_LENGTHS`. Files ``copy_sweep.npz`` (accuracy array
-  ``(model, seed, length)`` and the loss curves) and ``copy_plain.npz``,
-  ``copy_attention.npz`` (the parameters of seed 0).
+  :data:`SWEEP_LENGTHS`. Files ``copy_sweep_plain.npz`` and
+  ``copy_sweep_attention.npz`` (accuracy ``(seed, length)`` and the loss
+  curves; :func:`load_sweep` joins them) and ``copy_plain.npz``,
+  ``copy_attention.npz`` (the parameters of seed 0). The two models can be
+  trained by two processes at once: ``--only sweep --variant plain`` and
+  ``--only sweep --variant attention``.
 
 Run time: measured on the 2-core machine that made the shipped files while
 other jobs shared it (see the module's ``RUN_TIME`` below, written after the
@@ -53,9 +56,9 @@ DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
 #: The two variants compared everywhere: attention None ("plain") and "additive" ("attention").
 MODELS = {"plain": None, "attention": "additive"}
 
-DATE_CONFIG = dict(hidden_size=64, attn_size=32, batch_size=32, steps=3000, lr=0.005, max_norm=5.0,
+DATE_CONFIG = dict(hidden_size=64, attn_size=16, batch_size=32, steps=2000, lr=0.005, max_norm=5.0,
                    eval_every=250, n_test=1000, seed=11)
-SWEEP_CONFIG = dict(hidden_size=64, attn_size=32, batch_size=32, steps=3000, lr=0.005, max_norm=5.0,
+SWEEP_CONFIG = dict(hidden_size=64, attn_size=16, batch_size=32, steps=2000, lr=0.005, max_norm=5.0,
                     min_len=5, max_len=40, n_eval=200, seeds=(0, 1, 2), task="copy")
 #: Lengths at which the sweep's models are evaluated.
 SWEEP_LENGTHS = (5, 10, 15, 20, 25, 30, 35, 40)
@@ -173,15 +176,17 @@ def retrain_dates(directory=None, steps=None, progress=print):
     return history
 
 
-def retrain_sweep(directory=None, steps=None, seeds=None, progress=print):
-    """Train the copy models for every seed and write ``copy_sweep.npz`` and the seed-0 parameters."""
+def retrain_sweep(directory=None, steps=None, seeds=None, variants=None, progress=print):
+    """Train the copy models for every seed; write ``copy_sweep_<variant>.npz`` and the seed-0 parameters."""
     c = dict(SWEEP_CONFIG, **({} if steps is None else {"steps": steps}))
     seeds = tuple(c["seeds"] if seeds is None else seeds)
-    acc = np.zeros((len(MODELS), len(seeds), len(SWEEP_LENGTHS)))
-    losses = np.zeros((len(MODELS), len(seeds), c["steps"]))
-    seconds = np.zeros((len(MODELS), len(seeds)))
-    for m, variant in enumerate(MODELS):
+    out = {}
+    for variant in (MODELS if variants is None else variants):
+        m = list(MODELS).index(variant)
         model = copy_model(variant)
+        acc = np.zeros((len(seeds), len(SWEEP_LENGTHS)))
+        losses = np.zeros((len(seeds), c["steps"]))
+        seconds = np.zeros(len(seeds))
         for i, seed in enumerate(seeds):
             rng = np.random.default_rng([seed, m, 40])
             params = model.init(rng)
@@ -193,17 +198,17 @@ def retrain_sweep(directory=None, steps=None, seeds=None, progress=print):
 
             run = train(model, params, next_batch, c["steps"], c["lr"], c["max_norm"])
             eval_rng = np.random.default_rng([seed, 1000])
-            acc[m, i] = [copy_accuracy(model, run.params, L, c["n_eval"], eval_rng, c["task"])
-                         for L in SWEEP_LENGTHS]
-            losses[m, i], seconds[m, i] = run.loss, run.seconds
+            acc[i] = [copy_accuracy(model, run.params, L, c["n_eval"], eval_rng, c["task"]) for L in SWEEP_LENGTHS]
+            losses[i], seconds[i] = run.loss, run.seconds
             progress(f"copy {variant} seed {seed}: {run.seconds:.0f} s, exact match by length "
-                     + " ".join(f"{L}:{a:.2f}" for L, a in zip(SWEEP_LENGTHS, acc[m, i])))
+                     + " ".join(f"{L}:{a:.2f}" for L, a in zip(SWEEP_LENGTHS, acc[i])))
             if i == 0:
                 save_params(str(_path(f"copy_{variant}.npz", directory)), run.params)
-    save_params(str(_path("copy_sweep.npz", directory)), {
-        "accuracy": acc, "loss": losses, "seconds": seconds, "lengths": np.array(SWEEP_LENGTHS),
-        "seeds": np.array(seeds)})
-    return acc
+        save_params(str(_path(f"copy_sweep_{variant}.npz", directory)), {
+            "accuracy": acc, "loss": losses, "seconds": seconds, "lengths": np.array(SWEEP_LENGTHS),
+            "seeds": np.array(seeds)})
+        out[variant] = acc
+    return out
 
 
 # ------------------------------------------------------------------ loading
@@ -240,9 +245,22 @@ def _npz(name, directory):
 
 
 def load_sweep(directory=None):
-    """The bottleneck sweep: "accuracy" (2, seeds, lengths) in the order of :data:`MODELS`,
-    "loss" (2, seeds, steps), "seconds" (2, seeds), "lengths", "seeds"."""
-    return _npz("copy_sweep.npz", directory)
+    """The bottleneck sweep of both models.
+
+    Returns
+    -------
+    dict
+        "accuracy" (2, seeds, lengths) in the order of :data:`MODELS`,
+        "loss" (2, seeds, steps), "seconds" (2, seeds), "lengths", "seeds".
+    """
+    parts = [_npz(f"copy_sweep_{v}.npz", directory) for v in MODELS]
+    for part in parts[1:]:
+        for key in ("lengths", "seeds"):
+            if not np.array_equal(part[key], parts[0][key]):
+                raise ValueError(f"copy_sweep files: the two models were measured with different {key}")
+    out = {k: np.stack([part[k] for part in parts]) for k in ("accuracy", "loss", "seconds")}
+    out.update(lengths=parts[0]["lengths"], seeds=parts[0]["seeds"])
+    return out
 
 
 def load_date_history(directory=None):
@@ -267,6 +285,8 @@ def main(argv=None):
     parser.add_argument("--only", choices=("dates", "sweep"), default=None, help="retrain one part only")
     parser.add_argument("--steps", type=int, default=None, help="override the number of training steps")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds of the sweep")
+    parser.add_argument("--variant", choices=tuple(MODELS), nargs="+", default=None,
+                        help="models of the sweep (default both)")
     parser.add_argument("--out", default=None, help="output directory (default: the shipped rnnlib/data)")
     args = parser.parse_args(argv)
     if args.steps is not None and args.steps < 1:
@@ -275,7 +295,7 @@ def main(argv=None):
     if args.only in (None, "dates"):
         retrain_dates(args.out, args.steps)
     if args.only in (None, "sweep"):
-        retrain_sweep(args.out, args.steps, args.seeds)
+        retrain_sweep(args.out, args.steps, args.seeds, args.variant)
     print(f"done in {time.perf_counter() - start:.0f} s")
     return 0
 
