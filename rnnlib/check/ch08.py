@@ -33,8 +33,11 @@ def _decoder_reference(y_prev, d_prev, W, b, W_y, b_y):
     "decoder_step(y_prev, d_prev, W, b, W_y, b_y) -> (z_t, d_t)",
     summary=("`{name}` gives the decoder's logits z_t and state d_t (a book GRU step on the one-hot previous "
              "character, then W_y d_t + b_y) for batches of 1 to 4 and float32"),
-    hint=("x = one_hot(y_prev, V) with V = W_y.shape[0]; d_t from GRU(V, H).step({'W': W, 'b': b}, x, "
-          "{'h': d_prev}); then z_t = d_t @ W_y.T + b_y."),
+    hint=("the previous character enters as a one-hot vector of size V = W_y.shape[0]; one book-GRU step "
+          "with (W, b) gives d_t, and the output layer turns d_t into z_t."),
+    more=("x = one_hot(y_prev, V); d_t from GRU(V, H).step({'W': W, 'b': b}, x, {'h': d_prev}); "
+          "z_t = d_t @ W_y.T + b_y."),
+    forbid=("rnnlib.seq2seq.Seq2Seq.decoder_step",),
 )
 def decoder_step():
     """Check one decoder step of the encoder-decoder without attention.
@@ -79,8 +82,11 @@ def _loss_case(rng, T, B, V, pad, dtype=np.float64):
     "sequence_cross_entropy(logits, targets, mask) -> (loss, dlogits)",
     summary=("`{name}` gives the mean cross-entropy over the real tokens and its gradient, zero at padding, "
              "for padded batches, a single token, large logits and float32"),
-    hint=("N = mask.sum(); loss = -sum of log softmax(logits)[t, b, targets[t, b]] over mask / N; "
+    hint=("average -log p(target) over the real tokens only (N = the number of True entries of the mask); "
+          "the gradient is (p - onehot) / N at real tokens and 0 at padding."),
+    more=("N = mask.sum(); loss = -sum of log softmax(logits)[t, b, targets[t, b]] over the mask / N; "
           "dlogits = (softmax(logits) - onehot(targets)) * mask[..., None] / N."),
+    forbid=("rnnlib.seq2seq.sequence_cross_entropy",),
 )
 def sequence_cross_entropy():
     """Check the masked sequence cross-entropy.
@@ -168,8 +174,11 @@ def _greedy_test(seed, B, max_len, eos_bias=0.0):
     "greedy_decode(step, d0, max_len) -> ids",
     summary=("`{name}` feeds back the most likely character from BOS until every sequence has produced EOS "
              "(or max_len steps), keeping EOS after a sequence's end"),
-    hint=("y = np.full(B, BOS); repeat: z, d = step(y, d); y = argmax(z) (EOS where a sequence is done); "
-          "stop when all are done."),
+    hint=("start every sequence from BOS (id 1), feed back the most likely id at each step, keep EOS (id 2) "
+          "for sequences that have ended, and stop when all have ended or after max_len steps."),
+    more=("y = BOS for all; repeat: z, d = step(y, d); y = z.argmax(axis=-1), but EOS where a sequence is "
+          "done; collect y; stop when all are done."),
+    forbid=("rnnlib.seq2seq.Seq2Seq.greedy", "rnnlib.seq2seq.Seq2Seq.decode_steps"),
 )
 def greedy_decode():
     """Check greedy decoding.
@@ -199,8 +208,11 @@ def greedy_decode():
     "beam_step(scores, log_probs, k) -> (parents, tokens, new_scores)",
     summary=("`{name}` keeps the k best of all K x V one-token extensions (total log-probabilities), best "
              "first, for one and several hypotheses and k larger than K x V"),
-    hint=("cand = scores[:, None] + log_probs; best = np.argsort(-cand.ravel())[:k]; parents = best // V, "
-          "tokens = best % V, new_scores = cand.ravel()[best]."),
+    hint=("score every candidate (hypothesis i, token j) by its total log-probability scores[i] + "
+          "log_probs[i, j], keep the k highest of all K x V, best first."),
+    more=("cand = scores[:, None] + log_probs; sort the flattened cand in decreasing order and keep k; "
+          "parent = flat index // V, token = flat index % V."),
+    forbid=("rnnlib.seq2seq.beam_step",),
 )
 def beam_step():
     """Check one step of beam search.

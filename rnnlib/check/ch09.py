@@ -20,8 +20,11 @@ def _padding(Tk, B, pads):
     "additive_scores(Q, K, W_q, W_k, v) -> scores",
     summary=("`{name}` gives e_(t,s) = v . tanh(W_q q_t + W_k k_s) for every query and key, for batches of 1 "
              "to 3, one query, large inputs and float32"),
-    hint=("broadcast: (Q @ W_q.T)[:, :, None, :] is (Tq, B, 1, A), (K @ W_k.T).transpose(1, 0, 2)[None] is "
-          "(1, B, Tk, A); take np.tanh of their sum, then @ v."),
+    hint=("project every query with W_q and every key with W_k, add each projected query to each projected "
+          "key, take tanh and the dot product with v; the result is (Tq, B, Tk)."),
+    more=("(Q @ W_q.T)[:, :, None, :] is (Tq, B, 1, A) and (K @ W_k.T).transpose(1, 0, 2)[None] is "
+          "(1, B, Tk, A): tanh of their sum, then @ v."),
+    forbid=("rnnlib.attention.AdditiveAttention.scores", "rnnlib.attention.AdditiveAttention.forward"),
 )
 def additive_scores():
     """Check the additive (Bahdanau) scores.
@@ -60,8 +63,11 @@ def additive_scores():
     "masked_softmax(scores, mask) -> weights",
     summary=("`{name}` gives a softmax over the keys that puts exactly 0 on masked keys, with and without "
              "padding, one kept key, scores of +-1000 and float32"),
-    hint=("set the masked scores to -inf (np.where(mask.T[None], scores, -np.inf)), subtract the row maximum, "
-          "exponentiate and divide by the row sum."),
+    hint=("give the masked keys a score of minus infinity (their exp is 0), then a stable softmax over the "
+          "last axis; the mask is (Tk, B), the scores (Tq, B, Tk)."),
+    more=("e = where(mask.T[None], scores, -inf); subtract the row maximum, exponentiate, divide by the row "
+          "sum."),
+    forbid=("rnnlib.attention.masked_softmax", "rnnlib.attention._softmax"),
 )
 def masked_softmax():
     """Check the masked softmax.
@@ -99,8 +105,10 @@ def masked_softmax():
     "context(weights, V) -> c",
     summary=("`{name}` gives c_t = sum_s a_(t,s) v_s for every query, for batches of 1 to 3, one-hot weights "
              "and float32"),
-    hint=("per sequence b, c[:, b] = weights[:, b] @ V[:, b]; with einsum: np.einsum('tbs,sbd->tbd', "
-          "weights, V)."),
+    hint=("for every sequence b, the contexts of all queries are one matrix product of its weights "
+          "(Tq, Tk) with its values (Tk, Dv)."),
+    more=("c[:, b] = weights[:, b] @ V[:, b] for each b, or one einsum 'tbs,sbd->tbd'."),
+    forbid=("rnnlib.attention._context", "rnnlib.attention.dot_product_attention"),
 )
 def context():
     """Check the context vectors.
@@ -145,6 +153,9 @@ def context():
              "with and without padding, with large scores and in float32"),
     hint=("scores = q_t . k_s / sqrt(d) (d = Q.shape[-1]) for all t, s, per sequence; masked softmax over s "
           "(mask=None: every key takes part); c_t = sum_s a_(t,s) v_s."),
+    more=("per sequence b: e = Q[:, b] @ K[:, b].T / sqrt(d); masked, stable softmax over the last axis; "
+          "c[:, b] = a @ V[:, b]."),
+    forbid=("rnnlib.attention.dot_product_attention",),
 )
 def scaled_dot_product_attention():
     """Check scaled dot-product attention.
