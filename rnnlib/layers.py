@@ -58,8 +58,6 @@ Example
 ((64, 48), (10, 4, 8))
 """
 
-import numbers
-
 import numpy as np
 
 from rnnlib._cell import Cell, Trace
