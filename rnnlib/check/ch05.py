@@ -2,18 +2,63 @@
 
 import numpy as np
 
-from rnnlib.check.engine import Case, checker
-from rnnlib.check.common import FLOAT32_HINT, SATURATION_HINT, cell_arrays, cell_cases
+from rnnlib.check.engine import Case, Slip, checker
+from rnnlib.check.common import cell_arrays, cell_cases
 
 __all__ = ["gru_candidate", "gru_step", "gru_step_backward"]
+
+#: Calling any of these is writing the exercise with rnnlib's answer.
+_GRU_FORBID = ("rnnlib.gru.GRU.step", "rnnlib.gru.GRU.run", "rnnlib.gru.GRU.forward", "rnnlib.gru.GRU._forward")
+
+_RESET_AFTER = ("your r_t multiplies after the matrix, r_t * (h_prev @ W.T), as PyTorch's GRU does: in the "
+                "book's GRU the reset gate scales h_prev before the matrix.")
+_FLIPPED = ("your update gate is flipped: in the book's GRU z_t weights the candidate, so z_t = 0 keeps "
+            "h_prev (PyTorch writes the mirror image, z_t weighting h_prev).")
+
+
+def _sigmoid(a):
+    from rnnlib.activations import sigmoid
+
+    return sigmoid(a)
+
+
+_CANDIDATE_SLIPS = (
+    Slip(lambda x_t, h_prev, r_t, W_hx, W_hr, b_h: np.tanh(x_t @ W_hx.T + r_t * (h_prev @ W_hr.T) + b_h),
+         _RESET_AFTER),
+    Slip(lambda x_t, h_prev, r_t, W_hx, W_hr, b_h: np.tanh(x_t @ W_hx.T + (r_t * h_prev) @ W_hr.T),
+         "your h~_t equals the candidate without its bias: did you add b_h?"),
+)
+
+
+def _gru_variant(x_t, h_prev, W, b, flip=False, reset_after=False):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a = x_t @ W[:, :D].T + b
+    r_t = _sigmoid(a[:, :H] + h_prev @ W[:H, D:].T)
+    z_t = _sigmoid(a[:, H:2 * H] + h_prev @ W[H:2 * H, D:].T)
+    W_nh = W[2 * H:, D:]
+    n_t = np.tanh(a[:, 2 * H:] + (r_t * (h_prev @ W_nh.T) if reset_after else (r_t * h_prev) @ W_nh.T))
+    return z_t * h_prev + (1 - z_t) * n_t if flip else (1 - z_t) * h_prev + z_t * n_t
+
+
+_STEP_SLIPS = (
+    Slip(lambda *args: _gru_variant(*args, flip=True), _FLIPPED),
+    Slip(lambda *args: _gru_variant(*args, reset_after=True), _RESET_AFTER),
+    Slip(lambda *args: _gru_variant(*args, flip=True, reset_after=True),
+         "you wrote PyTorch's GRU (reset after the matrix, z_t weighting h_prev): the book's GRU applies the "
+         "reset to h_prev before the matrix and lets z_t weight the candidate."),
+)
 
 
 @checker(
     "gru_candidate(x_t, h_prev, r_t, W_hx, W_hr, b_h) -> h_tilde",
     summary=("`{name}` gives the right candidate h~_t for batches of 1 to 3, H=1, r_t = 0 and 1, saturation "
         "and float32"),
-    hint=("h~_t = tanh(x_t @ W_hx.T + (r_t * h_prev) @ W_hr.T + b_h): the reset gate acts on h_prev before "
-        "the matrix."),
+    hint=("the candidate is tanh of an affine sum in which the reset gate scales the previous state; where the "
+         "reset acts (before or after the matrix) matters."),
+    more=("in the book's GRU r_t multiplies h_prev before W_hr; weights are stored (out, in), so W_h^x x_t is "
+         "`x_t @ W_hx.T` for a batch."),
+    slips=_CANDIDATE_SLIPS,
+    forbid=_GRU_FORBID,
 )
 def gru_candidate():
     """Check the GRU candidate state (the book's reset placement).
@@ -47,20 +92,24 @@ def gru_candidate():
 
     special = [
         ("reset gate r_t = 0, so the past is ignored", 2, 3, 2, 0.5, np.float64, reset(0.0),
-         "with r_t = 0 the term (r_t * h_prev) @ W_hr.T vanishes: h~_t = tanh(x_t @ W_hx.T + b_h)."),
+         "with r_t = 0 the past is reset away: only the input and the bias are left inside tanh."),
         ("reset gate r_t = 1, so all of h_prev is used", 2, 3, 2, 0.5, np.float64, reset(1.0),
-         "the reset gate multiplies h_prev before the matrix: (r_t * h_prev) @ W_hr.T."),
+         "with r_t = 1 all of h_prev goes through W_hr, as in a simple RNN."),
     ]
-    cases = [Case(label, args, exp, "h_tilde", hint) for label, args, exp, hint in cell_cases(make, special)]
-    return cases
+    return cell_cases(make, "h_tilde", special)
 
 
 @checker(
     "gru_step(x_t, h_prev, W, b) -> h_t",
     summary=("`{name}` gives rnnlib's h_t (the book's GRU) for batches of 1 to 3, H=1, the update gate closed and "
         "open, saturation and float32"),
-    hint=("the blocks of W and b are r, z, n (rows k*H:(k+1)*H); the reset gate multiplies h_prev before "
-        "the matrix and h_t = (1 - z_t) * h_prev + z_t * n_t."),
+    hint=("split W and b into three blocks of H rows in the order r, z, n; the candidate uses the reset gate on "
+         "h_prev, and the update gate interpolates between h_prev and the candidate: which side z_t weights "
+         "matters."),
+    more=("in the book's GRU z_t weights the candidate and 1 - z_t the old state; the reset gate multiplies "
+         "h_prev before the recurrent matrix of the n block."),
+    slips=_STEP_SLIPS,
+    forbid=_GRU_FORBID,
 )
 def gru_step():
     """Check one step of the book's GRU with the fused weight matrix.
@@ -99,13 +148,11 @@ def gru_step():
 
     special = [
         ("update gate closed (b_z = -20), so h_t = h_prev", 2, 3, 2, 0.5, np.float64, update(-20.0),
-         "in the book's GRU z_t points to the candidate: h_t = (1 - z_t) * h_prev + z_t * n_t, so z_t = 0 "
-         "keeps h_prev."),
+         "with z_t = 0 the book's GRU keeps h_prev: check which side of the interpolation z_t weights."),
         ("update gate open (b_z = +20), so h_t = the candidate", 2, 3, 2, 0.5, np.float64, update(20.0),
-         "with z_t = 1 the new state is the candidate n_t = tanh(x_t @ W_n^x.T + (r_t * h_prev) @ W_n^h.T + b_n)."),
+         "with z_t = 1 the new state is the candidate n_t: check the candidate, and which side z_t weights."),
     ]
-    cases = [Case(label, args, exp, "h_t", hint) for label, args, exp, hint in cell_cases(make, special)]
-    return cases
+    return cell_cases(make, "h_t", special)
 
 
 def _state_grad(grads, name):
@@ -113,31 +160,17 @@ def _state_grad(grads, name):
     return grads[name] if name in grads else grads[name + "0"]
 
 
-def _saturate(a):
-    """Gate biases of +-1000 (alternating): the gates are exactly 0 or 1 and every slope is 0."""
-    a["b"][0::2] = 1000.0
-    a["b"][1::2] = -1000.0
-
-
-#: The plain cases of the step-backward checker, after its special ones:
-#: (label, B, D, H, weight scale, dtype, adjust, hint).
-STEP_BACKWARD_SHAPES = (
-    ("a batch of 3, D=2, H=4", 3, 2, 4, 0.5, np.float64, None, None),
-    ("a batch of 1, D=1, H=1", 1, 1, 1, 0.5, np.float64, None, None),
-    ("a batch of 2, D=5, H=3", 2, 5, 3, 0.5, np.float64, None, None),
-    ("saturated gates (biases of +-1000)", 2, 3, 3, 20.0, np.float64, _saturate, SATURATION_HINT),
-    ("float32 arrays", 2, 3, 2, 0.5, np.float32, None, FLOAT32_HINT),
-)
-
-
 @checker(
     "gru_step_backward(dh_t, x_t, h_prev, W, b) -> (dx_t, dh_prev, dW, db)",
     summary=("`{name}` gives rnnlib's four gradients (the book's GRU) for a zero incoming gradient, the "
-        "update gate closed and open, the reset gate open, batches of 1 to 3, H=1, saturated gates and float32"),
-    hint=("recompute r, z and the candidate n; da_z = dh_t * (n - h_prev) * z(1-z), da_n = dh_t * z * (1-n**2), "
-        "drh = da_n @ W_n^h (the gradient on r * h_prev), da_r = drh * h_prev * r(1-r); h_prev gets "
-        "dh_t * (1-z) + drh * r + [da_r, da_z] @ [W_r^h; W_z^h], and the candidate's recurrent block's "
-        "gradient is da_n.T @ (r * h_prev)."),
+        "update gate closed and open, the reset gate open, saturation, batches of 1 to 3, H=1 and float32"),
+    hint=("recompute r, z and the candidate n, then go back through h_t = (1 - z) * h_prev + z * n, the "
+        "candidate's tanh and its product r * h_prev, the sigmoids, and last W; h_prev reaches h_t by three "
+        "roads, and the candidate's recurrent block multiplies r * h_prev, not h_prev."),
+    more=("da_z = dh_t * (n - h_prev) * z(1-z), da_n = dh_t * z * (1-n**2), drh = da_n @ W_n^h (the gradient "
+        "on r * h_prev), da_r = drh * h_prev * r(1-r); dh_prev = dh_t * (1-z) + drh * r + "
+        "[da_r, da_z] @ [W_r^h; W_z^h]; the candidate's recurrent weights get da_n.T @ (r * h_prev)."),
+    forbid=("rnnlib.gru.GRU.backward", "rnnlib.gru.GRU._backward", "rnnlib.gru.GRU._backward_book"),
 )
 def gru_step_backward():
     """Check the backward pass of one step of the book's GRU with the fused weight matrix.
@@ -178,24 +211,18 @@ def gru_step_backward():
                     a["b"][block * H:(block + 1) * H] = bias
         return adjust
 
-    special = (
+    special = [
         ("zero incoming gradient dh_t, so every gradient is 0", 2, 3, 2, 0.5, np.float64, zero_upstream,
          "every gradient is a product with dh_t: with dh_t = 0 all of them are zero."),
         ("update gate closed (z = 0), so the state is copied and dh_prev = dh_t", 2, 3, 2, 0.5, np.float64,
          gates(b_z=-20.0), "with z = 0, h_t = h_prev: the road through (1 - z) * h_prev passes dh_t back "
-         "unchanged, and the blocks of W are r, z, n (rows H:2H are the update gate)."),
+         "unchanged (and the blocks of W are r, z, n: rows H:2H are the update gate)."),
         ("update gate open and reset gate closed (z = 1, r = 0), so h_t does not depend on h_prev",
          2, 3, 2, 0.5, np.float64, gates(b_r=-20.0, b_z=20.0),
          "with z = 1 and r = 0, h_t = tanh(W_n^x x_t + b_n): dh_prev is 0, and only the candidate's input "
          "block and bias get a gradient."),
         ("reset gate open (r = 1), so the candidate reads all of h_prev", 2, 3, 2, 0.5, np.float64,
-         gates(b_r=20.0), "with r = 1 the candidate reads all of h_prev: its recurrent block's gradient is "
-         "da_n.T @ (r * h_prev), and its road back to h_prev is drh * r with drh = da_n @ W_n^h."),
-    )
-    rng = np.random.default_rng(2024)
-    names = ("dx_t", "dh_prev", "dW", "db")
-    cases = []
-    for label, B, D, H, scale, dtype, adjust, hint in (*special, *STEP_BACKWARD_SHAPES):
-        args, expected = make(rng, B, D, H, scale, dtype, adjust)
-        cases.append(Case(label, args, expected, names, hint))
-    return cases
+         gates(b_r=20.0), "with r = 1 the candidate reads all of h_prev: mind its recurrent block's gradient "
+         "and its road back to h_prev through r * h_prev."),
+    ]
+    return cell_cases(make, ("dx_t", "dh_prev", "dW", "db"), special)
