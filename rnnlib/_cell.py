@@ -13,6 +13,19 @@ Parameters of every cell are one fused matrix and one bias::
 
 so the pre-activation of all gates at step t is ``a_t = x_t @ W[:, :D].T +
 h_{t-1} @ W[:, D:].T + b`` (the math's ``W^x x_t + W^h h_{t-1} + b``).
+
+State names. A state and its gradient have one name everywhere: the ``state``
+passed to ``forward``, ``trace.final_state``, ``dfinal_state`` (the gradient
+on the final state) and the gradient on the initial state that ``backward``
+returns all use the cell's ``state_names``, "h" (and "c" for the LSTM). So a
+long sequence is processed in chunks with::
+
+    H_seq, trace = cell.forward(params, X_chunk, state)          # state: {"h", "c"}
+    state = trace.final_state                                    # {"h", "c"}
+    grads = cell.backward(params, trace, dH_chunk, dfinal_state) # grads["h"], grads["c"]
+    dfinal_state = {k: grads[k] for k in cell.state_names}       # for the chunk before
+
+(going back over the chunks in reverse order).
 """
 
 import inspect
@@ -27,6 +40,7 @@ from rnnlib._checks import (
     check_rng,
     check_shape,
     check_size,
+    fail,
     float_input,
 )
 from rnnlib.init import orthogonal, uniform_pytorch, xavier_uniform
@@ -251,7 +265,9 @@ class Cell:
     """Base class of the recurrent cells: an immutable configuration, no per-call state.
 
     Subclasses set ``blocks`` (gate names, one per block of H rows),
-    ``state_names``, ``gate_names`` (per-step arrays that ``step`` returns),
+    ``state_names`` (the keys of the state and of its gradients),
+    ``gate_names`` (per-step arrays that ``step`` returns), ``trace_names``
+    (the per-step (T, B, H) arrays of the trace, checked by ``backward``),
     ``aliases`` (extra book names for views) and implement ``_forward`` and
     ``_backward`` on validated arguments.
     """
@@ -259,6 +275,7 @@ class Cell:
     blocks = ("",)
     state_names = ("h",)
     gate_names = ()
+    trace_names = ("h",)
     aliases = {}
     extra_params = ()  # names of (H,) parameters besides "W" and "b"
 
@@ -387,7 +404,7 @@ class Cell:
         check_shape("trace['X']", trace["X"], ("T", "B", "D"), {"D": self.input_size})
         check_shape("trace['h']", trace["h"], ("T", "B", "H"), sizes)
         if trace["X"].dtype != dtype:
-            raise TypeError(f"trace: expected dtype {dtype} (the dtype of params), got {trace['X'].dtype}")
+            fail(TypeError, "trace", f"dtype {dtype} (the dtype of params)", f"{trace['X'].dtype}")
         if dH_seq is not None:
             dH_seq = float_input("dH_seq", dH_seq, ("T", "B", "H"), sizes, dtype)
         dfinal_state = self._state("dfinal_state", dfinal_state, B, dtype, required=False)

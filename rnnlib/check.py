@@ -569,7 +569,7 @@ def rnn_backward_step(fn):
         params = {"W": a["W"], "b": a["b"]}
         H_seq, trace = cell.forward(params, a["x_t"][None], {"h": a["h_prev"]})
         grads = cell.backward(params, trace, a["dh_t"][None])
-        expected = (grads["X"][0], grads["h0"], grads["W"][:, :D], grads["W"][:, D:], grads["b"])
+        expected = (grads["X"][0], grads["h"], grads["W"][:, :D], grads["W"][:, D:], grads["b"])
         return (a["dh_t"], H_seq[0], a["x_t"], a["h_prev"], a["W"][:, :D], a["W"][:, D:]), expected
 
     def zero_upstream(a):
@@ -821,10 +821,10 @@ def jacobian_product(fn):
         x = rng.standard_normal((T, 1, D))
         h0 = rng.uniform(-1, 1, (1, H))
         # A batch of H copies of the sequence, each with a unit gradient on one unit of h_T:
-        # row j of grads["h0"] is e_j^T J, so grads["h0"] = J.
+        # row j of grads["h"] is e_j^T J, so grads["h"] = J.
         cell = RNN(D, H)
         H_seq, trace = cell.forward(params, np.repeat(x, H, axis=1), {"h": np.repeat(h0, H, axis=0)})
-        J = cell.backward(params, trace, None, {"h": np.eye(H)})["h0"]
+        J = cell.backward(params, trace, None, {"h": np.eye(H)})["h"]
         cases.append(_Case(label, (W[:, D:], H_seq[:, 0, :]), J, "J"))
     return _run(
         "jacobian_product", fn, "jacobian_product(W_h, h_seq)", ("W_h", "h_seq"), cases,
@@ -902,7 +902,7 @@ def sgd_update(fn):
         new_params[k] = params[k] - lr * grads[k]       (the book's W_new = W_old - alpha dJ/dW)
 
     ``params`` and ``grads`` are dicts of arrays; ``grads`` may hold extra
-    keys that are not parameters (``"X"``, ``"h0"``, as rnnlib's backward
+    keys that are not parameters (``"X"``, ``"h"``, as rnnlib's backward
     passes return) which are ignored. Returns a new dict with the keys of
     ``params``; the inputs must not be changed.
     Reference: :meth:`rnnlib.optim.SGD.update`.
@@ -915,7 +915,7 @@ def sgd_update(fn):
         ("four parameters, lr = 0.01", _MODEL_SHAPES, 0.01, np.float64, None),
         ("a 1 x 1 weight, lr = 1", {"W": (1, 1)}, 1.0, np.float64, None),
         ("float32 parameters, lr = 0.5", {"W": (2, 3), "b": (2,)}, 0.5, np.float32, _FLOAT32_HINT),
-        ("grads also holds 'X' and 'h0', which are not parameters", {"W": (2, 3), "b": (2,)}, 0.1, np.float64,
+        ("grads also holds 'X' and 'h', which are not parameters", {"W": (2, 3), "b": (2,)}, 0.1, np.float64,
          "loop over the keys of params, not of grads: the new dict has exactly the parameters."),
     )
     cases = []
@@ -923,7 +923,7 @@ def sgd_update(fn):
         params = _grads_dict(rng, shapes, dtype=dtype)
         grads = _grads_dict(rng, shapes, dtype=dtype)
         if "not parameters" in label:
-            grads.update(X=rng.standard_normal((4, 1, 3)), h0=rng.standard_normal((1, 2)))
+            grads.update(X=rng.standard_normal((4, 1, 3)), h=rng.standard_normal((1, 2)))
         opt = SGD(lr)
         new, _ = opt.update(params, grads, opt.init(params))
         cases.append(_Case(label, (params, grads, lr), new, "new_params", hint))

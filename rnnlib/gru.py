@@ -25,6 +25,10 @@ PyTorch), and put the reset before the matrix (as in the book). Flipping z
 only renames the gate (z <-> 1 - z), but the place of the reset changes the
 function, so the two variants cannot be converted into each other exactly;
 only variant="pytorch" converts to and from ``torch.nn.GRU``.
+
+State names: the state is ``{"h": (B, H)}``, and "h" is also the name of its
+gradient in ``backward``'s result (dJ/dh_0) and in ``dfinal_state`` (dJ/dh_T);
+see :mod:`rnnlib._cell`.
 """
 
 import numpy as np
@@ -46,7 +50,7 @@ DOC = {  # fills the shared docstring sections of forward and backward
     "params": '``{"W": (3H, D+H), "b": (3H,)}`` (+ ``"b_hn": (H,)`` for variant="pytorch")',
     "state": '``{"h": (B, H)}``',
     "trace": '"r", "z", "n", "h" (+ "hn" = W_n^h h_{t-1} + b_hn for "pytorch")',
-    "grads": '"W" (3H, D+H), "b" (3H,) (+ "b_hn" (H,)), "X" (T, B, D), "h0" (B, H)',
+    "grads": '"W" (3H, D+H), "b" (3H,) (+ "b_hn" (H,)), "X" (T, B, D), "h" (B, H) (the gradient on the initial state)',
 }
 
 
@@ -191,7 +195,7 @@ class GRU(Cell):
         rz, n_rows = slice(0, 2 * H), slice(2 * H, None)
         h_blocks = [(rz, dA[:, :, rz], H_prev), (n_rows, dA[:, :, n_rows], H_prev * r)]
         dW, db, dX = linear_backward(p["W"], X, [(slice(None), dA)], h_blocks)
-        return {"W": dW, "b": db, "X": dX, "h0": dh_next}
+        return {"W": dW, "b": db, "X": dX, "h": dh_next}
 
     @staticmethod
     def _step_pytorch(a, h_prev, h, Wh, b_hn, work, hn):
@@ -244,4 +248,4 @@ class GRU(Cell):
         x_blocks = [(rz, dA[:, :, rz]), (slice(2 * H, None), dA_n)]
         dW, db, dX = linear_backward(p["W"], X, x_blocks, [(slice(None), dA, H_prev)])
         db_hn = dA[:, :, 2 * H :].sum(axis=(0, 1))  # b_hn is added to hn
-        return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h0": dh_next}
+        return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h": dh_next}

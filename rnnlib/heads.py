@@ -20,7 +20,7 @@ Parameters (math orientation ``(out, in)``): ``"W_y"`` of shape (O, H) and
 
 import numpy as np
 
-from rnnlib._checks import as_float_array, check_dtype, check_option, check_params, check_size
+from rnnlib._checks import as_float_array, check_dtype, check_option, check_params, check_size, fail
 from rnnlib.activations import sigmoid, softmax
 from rnnlib.init import uniform_pytorch
 
@@ -141,7 +141,7 @@ class Head:
         name = "dy" if dz is None else "dz"
         grad = as_float_array(name, dy if dz is None else dz, W_y.dtype)
         if grad.shape != y.shape:
-            raise ValueError(f"{name}: expected shape {y.shape} (the shape of y), got {grad.shape}")
+            fail(ValueError, f"{name}", f"shape {y.shape} (the shape of y)", f"{grad.shape}")
         if dz is None:
             if self.kind == "sigmoid":
                 grad = grad * y * (1.0 - y)  # back through sigmoid

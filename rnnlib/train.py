@@ -16,11 +16,10 @@ to chunk but lets no gradient cross a chunk boundary, so memory grows with
 
 import collections.abc
 import math
-import numbers
 
 import numpy as np
 
-from rnnlib._checks import check_option, check_size
+from rnnlib._checks import check_option, check_real, check_size, fail
 from rnnlib.clip import clip_by_global_norm, clip_elementwise, global_norm
 
 __all__ = ["fit", "evaluate", "tbptt_loss_and_grads"]
@@ -28,7 +27,7 @@ __all__ = ["fit", "evaluate", "tbptt_loss_and_grads"]
 
 def _check_model(model):
     if not hasattr(model, "loss_and_grads") or not hasattr(model, "cell"):
-        raise TypeError(f"model: expected a SequenceModel, got {type(model).__name__}")
+        fail(TypeError, "model", "a SequenceModel", type(model).__name__)
 
 
 def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
@@ -68,14 +67,14 @@ def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
     -------
     (loss, grads, final_state)
         As ``model.loss_and_grads`` returns them. ``grads["X"]`` covers all
-        T steps; ``grads["h0"]`` (and ``"c0"``) are truncated too: zero
+        T steps; ``grads["h"]`` (and ``"c"``, the gradients on the initial state) are truncated too: zero
         unless the first chunk's backward pass reaches them.
     """
     _check_model(model)
     k = check_size("k", k)
     X = np.asarray(X)
     if X.ndim != 3:
-        raise ValueError(f"X: expected shape (T, B, D), got {X.shape}")
+        fail(ValueError, "X", "shape (T, B, D)", X.shape)
     T = X.shape[0]
     if k >= T:
         return model.loss_and_grads(params, X, Y, loss=loss, state=state)
@@ -87,13 +86,13 @@ def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
         dX = np.zeros_like(X, dtype=grads["X"].dtype)
         dX[start:] = grads["X"]
         grads["X"] = dX
-        for key in ("h0", "c0"):
+        for key in model.cell.state_names:
             if key in grads:
                 grads[key] = np.zeros_like(grads[key])  # truncated: no path back to the initial state
         return value, grads, final
     Y = np.asarray(Y)
     if Y.ndim < 2 or Y.shape[0] != T:
-        raise ValueError(f"Y: expected a time axis of length T={T} first (output='all'), got shape {Y.shape}")
+        fail(ValueError, "Y", f"a time axis of length T={T} first (output='all')", f"shape {Y.shape}")
     total, grads, dX = 0.0, None, []
     for s in starts:
         w = min(k, T - s) / T  # weight of this chunk in the mean over all T steps
@@ -101,10 +100,10 @@ def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
         total += w * value
         dX.append(w * g.pop("X"))
         if grads is None:
-            grads = {key: w * v for key, v in g.items()}  # h0 / c0 from the first chunk only
+            grads = {key: w * v for key, v in g.items()}  # initial-state gradients from the first chunk only
         else:
             for key in grads:
-                if key not in ("h0", "c0"):
+                if key not in model.cell.state_names:
                     grads[key] = grads[key] + w * g[key]
     grads["X"] = np.concatenate(dX, axis=0)
     return total, grads, state
@@ -114,12 +113,9 @@ def _parse_clip(clip):
     if clip is None:
         return None
     if not (isinstance(clip, tuple) and len(clip) == 2):
-        raise TypeError(f"clip: expected None, ('global', max_norm) or ('elementwise', limit), got {clip!r}")
+        fail(TypeError, "clip", "None, ('global', max_norm) or ('elementwise', limit)", repr(clip))
     kind = check_option("clip[0]", clip[0], ("global", "elementwise"))
-    value = clip[1]
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 < value < math.inf):
-        raise ValueError(f"clip[1]: expected a finite threshold > 0, got {value!r}")
-    return kind, float(value)
+    return kind, check_real("clip[1]", clip[1], low=0.0, low_open=True)
 
 
 def _is_pair_of_arrays(batches):
@@ -138,7 +134,7 @@ def _batch_source(batches, steps):
         return lambda step: batches
     if isinstance(batches, collections.abc.Sequence):
         if len(batches) == 0:
-            raise ValueError("batches: expected at least one (X, Y) batch, got an empty sequence")
+            fail(ValueError, "batches", "at least one (X, Y) batch", "an empty sequence")
         return lambda step: batches[step % len(batches)]
     if isinstance(batches, collections.abc.Iterable):
         iterator = iter(batches)
@@ -147,16 +143,12 @@ def _batch_source(batches, steps):
             try:
                 return next(iterator)
             except StopIteration:
-                raise ValueError(
-                    f"batches: the iterator ran out after {step} batches, expected steps={steps}; "
-                    "pass a list (cycled), an endless iterator or a callable(step)"
-                ) from None
+                fail(ValueError, "batches", f"steps={steps} batches (pass a list (cycled), an endless "
+                     "iterator or a callable(step))", f"an iterator that ran out after {step}")
 
         return next_batch
-    raise TypeError(
-        "batches: expected (X, Y), a list of (X, Y) batches, an iterable or a callable(step), "
-        f"got {type(batches).__name__}"
-    )
+    fail(TypeError, "batches", "(X, Y), a list of (X, Y) batches, an iterable or a callable(step)",
+         type(batches).__name__)
 
 
 def _progress_bar(steps, progress):
@@ -246,7 +238,7 @@ def fit(
     if tbptt is not None:
         tbptt = check_size("tbptt", tbptt)
     if callback is not None and not callable(callback):
-        raise TypeError(f"callback: expected a callable or None, got {type(callback).__name__}")
+        fail(TypeError, "callback", "a callable or None", type(callback).__name__)
     next_batch = _batch_source(batches, steps)
     opt_state = optimizer.init(params)
     history = {"loss": [], "grad_norm": []}
@@ -254,7 +246,7 @@ def fit(
     for step in bar:
         batch = next_batch(step)
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
-            raise TypeError(f"batches: expected (X, Y) pairs, got {type(batch).__name__} at step {step}")
+            fail(TypeError, "batches", "(X, Y) pairs", f"{type(batch).__name__} at step {step}")
         X, Y = batch
         if tbptt is None:
             value, grads, _ = model.loss_and_grads(params, X, Y, loss=loss)
