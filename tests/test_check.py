@@ -341,7 +341,7 @@ def test_a_surprise_inside_the_checker_is_still_a_sentence(capsys, monkeypatch):
     def broken(*args):
         raise RuntimeError("surprise")
 
-    monkeypatch.setattr(check, "_compare_outputs", broken)
+    monkeypatch.setattr(check.engine, "_compare_outputs", broken)
     result, out = run("perplexity", perplexity, capsys)
     assert not result and out.startswith("Check 1 of 5 could not be completed (cross-entropy 1.5 nats): the checker "
                                          "could not read your function's result (RuntimeError: surprise).")

@@ -1,0 +1,73 @@
+"""Checkers of chapter 1 (from feed-forward to recurrence): one RNN step, a stable softmax."""
+
+import numpy as np
+
+from rnnlib.check.engine import Case, checker
+from rnnlib.check.common import FLOAT32_HINT, cell_arrays, cell_cases, zero_inputs
+
+__all__ = ["rnn_step", "softmax"]
+
+
+@checker(
+    "rnn_step(x_t, h_prev, W_x, W_h, b) -> h_t",
+    summary=("`{name}` gives rnnlib's h_t for batches of 1 to 3, H=1, zero inputs, saturated tanh and float32"),
+    hint=("the book's W^x x_t is `x_t @ W_x.T` in code; add `h_prev @ W_h.T` and `b`, then apply np.tanh."),
+)
+def rnn_step():
+    """Check one step of the simple RNN.
+
+    The student's function::
+
+        {signature}
+        h_t = tanh(W^x x_t + W^h h_{t-1} + b)   i.e.   np.tanh(x_t @ W_x.T + h_prev @ W_h.T + b)
+
+    with x_t (B, D), h_prev (B, H), W_x (H, D), W_h (H, H), b (H,), h_t (B, H).
+    Reference: :meth:`rnnlib.rnn.RNN.step`.
+    """
+    from rnnlib.rnn import RNN
+
+    def make(rng, B, D, H, scale, dtype, adjust=None):
+        a = cell_arrays(rng, B, D, H, scale, dtype)
+        if adjust:
+            adjust(a)
+        h_t = RNN(D, H).step({"W": a["W"], "b": a["b"]}, a["x_t"], {"h": a["h_prev"]})[0]
+        return (a["x_t"], a["h_prev"], a["W"][:, :D], a["W"][:, D:], a["b"]), h_t
+
+    special = [("zero input and zero state, so h_t = tanh(b)", 2, 3, 2, 0.5, np.float64, zero_inputs,
+                "with zero x_t and h_prev only the bias is left: did you add b?")]
+    cases = [Case(label, args, h_t, "h_t", hint) for label, args, h_t, hint in cell_cases(make, special)]
+    return cases
+
+
+@checker(
+    "softmax(z) -> p",
+    summary=("`{name}` matches rnnlib's softmax on vectors, batches, one score, z = +-1000 and float32"),
+    hint=("p = np.exp(z - z.max(axis=-1, keepdims=True)), then divide by its sum over the last axis."),
+)
+def softmax():
+    """Check a numerically stable softmax over the last axis.
+
+    The student's function::
+
+        {signature},   p[..., k] = exp(z[..., k]) / sum_j exp(z[..., j])
+
+    for z of any shape (V,) or (B, V); p has the shape of z. Must not
+    overflow at z = 1000 (subtract the maximum first).
+    Reference: :func:`rnnlib.activations.softmax`.
+    """
+    from rnnlib.activations import softmax as reference
+
+    rng = np.random.default_rng(11)
+    inputs = (
+        ("a vector of 5 scores", rng.standard_normal(5), None),
+        ("a batch of 3 rows of 4 scores", rng.standard_normal((3, 4)),
+         "normalise each row: sum over the last axis with `keepdims=True`."),
+        ("a single score", np.array([2.5]), None),
+        ("large scores, z = [1000, 999, 998]", np.array([1000.0, 999.0, 998.0]),
+         "np.exp(1000) overflows: subtract the largest score first, softmax(z) = softmax(z - max(z))."),
+        ("very negative scores, z = [-1000, -1001]", np.array([-1000.0, -1001.0]),
+         "np.exp(-1000) is 0 and 0/0 is nan: subtract the largest score first."),
+        ("float32 scores", rng.standard_normal((2, 3)).astype(np.float32), FLOAT32_HINT),
+    )
+    cases = [Case(label, (z,), reference(z), "p", hint) for label, z, hint in inputs]
+    return cases
