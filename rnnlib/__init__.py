@@ -25,7 +25,7 @@ from rnnlib.losses import mse, binary_cross_entropy_with_logits, softmax_cross_e
 from rnnlib.optim import SGD, Momentum, Adam
 from rnnlib.clip import global_norm, clip_by_global_norm, clip_elementwise
 from rnnlib.model import SequenceModel
-from rnnlib.train import fit, evaluate, tbptt_loss_and_grads
+from rnnlib.train import fit, EarlyStopping, FitResult, evaluate, tbptt_loss_and_grads
 from rnnlib.gradcheck import numerical_gradient, rel_error
 from rnnlib.io import save_params, load_params
 from rnnlib.data import (
@@ -51,7 +51,7 @@ __all__ = [
     "Head", "mse", "binary_cross_entropy_with_logits", "softmax_cross_entropy",
     "SGD", "Momentum", "Adam",
     "global_norm", "clip_by_global_norm", "clip_elementwise",
-    "SequenceModel", "fit", "evaluate", "tbptt_loss_and_grads",
+    "SequenceModel", "fit", "EarlyStopping", "FitResult", "evaluate", "tbptt_loss_and_grads",
     "numerical_gradient", "rel_error",
     "save_params", "load_params",
     "ADDING_BASELINE_MSE", "CharVocab", "adding_problem", "char_batches", "load_text",

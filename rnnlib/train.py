@@ -1,12 +1,17 @@
 """The training loop: the only place where weights change.
 
-One step of :func:`fit`::
+One step of :func:`fit` (``opt_state`` passed in, or ``optimizer.init(params)``)::
 
     X, Y = next batch
     loss, grads, _ = model.loss_and_grads(params, X, Y)   # or truncated BPTT over chunks
     norm = global_norm(grads)                             # logged before clipping
     grads = clip(grads)                                   # optional
     params, opt_state = optimizer.update(params, grads, opt_state)
+
+``fit`` returns a :class:`FitResult` (params, history, the optimizer state to
+continue from, and why it stopped) and stops early on an
+:class:`EarlyStopping` condition (a validation loss below a target, or no
+improvement for ``patience`` evaluations).
 
 Truncated backpropagation through time (:func:`tbptt_loss_and_grads`) splits
 each sequence into chunks of ``k`` steps, carries the hidden state from chunk
@@ -19,10 +24,10 @@ import math
 
 import numpy as np
 
-from rnnlib._checks import check_option, check_real, check_size, fail
+from rnnlib._checks import check_callable, check_option, check_real, check_size, check_type, fail
 from rnnlib.clip import clip_by_global_norm, clip_elementwise, global_norm
 
-__all__ = ["fit", "evaluate", "tbptt_loss_and_grads"]
+__all__ = ["fit", "EarlyStopping", "FitResult", "evaluate", "tbptt_loss_and_grads"]
 
 
 def _check_model(model):
@@ -177,6 +182,93 @@ class _NoBar:
         pass
 
 
+class EarlyStopping:
+    """When :func:`fit` stops before ``steps``: a validation loss below a target, or no improvement.
+
+    Every ``every`` updates (counted from the optimizer state's step, so
+    blocks of :func:`fit` evaluate at the same steps as one long run), fit
+    calls ``validate(params)`` and stops after that update if::
+
+        val_loss < target                                   stop reason "target"
+        no val_loss < best - min_delta for `patience` evaluations in a row
+                                                            stop reason "patience"
+
+    where ``best`` is the lowest validation loss seen in this call of fit.
+
+    Parameters
+    ----------
+    validate : callable
+        ``validate(params) -> float``, e.g.
+        ``lambda p: evaluate(model, p, X_val, Y_val)``.
+    every : int, optional
+        Evaluate after every ``every``-th update (default 1).
+    target : float or None, optional
+        Stop once the validation loss is below it.
+    patience : int or None, optional
+        Stop after this many evaluations without improvement (>= 1).
+    min_delta : float, optional
+        The smallest decrease that counts as an improvement (default 0).
+
+    At least one of ``target`` and ``patience`` must be given.
+    """
+
+    def __init__(self, validate, every=1, target=None, patience=None, min_delta=0.0):
+        self.validate = check_callable("validate", validate)
+        self.every = check_size("every", every)
+        self.target = None if target is None else check_real("target", target)
+        self.patience = None if patience is None else check_size("patience", patience)
+        self.min_delta = check_real("min_delta", min_delta, low=0.0)
+        if target is None and patience is None:
+            fail(ValueError, "target, patience", "at least one of them", "None for both")
+
+    def __repr__(self):
+        return (f"EarlyStopping(every={self.every}, target={self.target}, patience={self.patience}, "
+                f"min_delta={self.min_delta})")
+
+
+class FitResult:
+    """What :func:`fit` returns: unpacks as ``params, history = fit(...)``.
+
+    Attributes
+    ----------
+    params : dict
+        The trained parameters (new arrays).
+    history : dict
+        ``"loss"``: the batch loss at each step of this call, before that
+        step's update; ``"grad_norm"``: the global norm of the parameter
+        gradients before clipping; with ``stop``, also ``"val_step"`` (the
+        optimizer step after which each validation ran, 1-based) and
+        ``"val_loss"``.
+    opt_state : dict
+        The optimizer state after the last update: pass it to the next
+        ``fit`` as ``opt_state`` to continue exactly where this one stopped.
+    steps : int
+        Updates made by this call (``len(history["loss"])``).
+    stop_reason : {"steps", "target", "patience"}
+        "steps": all ``steps`` updates were made; "target" / "patience": the
+        :class:`EarlyStopping` condition of that name held.
+    """
+
+    def __init__(self, params, history, opt_state, stop_reason):
+        self.params, self.history, self.opt_state = params, history, opt_state
+        self.steps, self.stop_reason = len(history["loss"]), stop_reason
+
+    def __iter__(self):
+        return iter((self.params, self.history))
+
+    def __repr__(self):
+        return f"FitResult(steps={self.steps}, stop_reason={self.stop_reason!r}, opt_state step={self.opt_state['step']})"
+
+
+def _check_opt_state(opt_state, optimizer, params):
+    if opt_state is None:
+        return optimizer.init(params)
+    if not isinstance(opt_state, dict) or not isinstance(opt_state.get("step"), int):
+        fail(TypeError, "opt_state", f"None or the opt_state of an earlier fit / {optimizer!r}.init(params)",
+             type(opt_state).__name__)
+    return opt_state
+
+
 def fit(
     model,
     params,
@@ -188,8 +280,20 @@ def fit(
     loss=None,
     progress=True,
     callback=None,
+    opt_state=None,
+    stop=None,
 ):
-    """Train ``model`` for ``steps`` optimizer steps; returns new params and the history.
+    """Train ``model`` for up to ``steps`` optimizer steps; returns a :class:`FitResult`.
+
+    Steps are numbered from the optimizer state's step count ``s0``
+    (``opt_state["step"]``, 0 for a fresh state): this call makes steps
+    ``s0 .. s0 + steps - 1``, taking each batch as ``batches(step)`` or
+    ``batches[step % len(batches)]``. So training in blocks that pass on
+    ``opt_state`` (and a batch source that continues) is bit-identical to
+    one long run::
+
+        r = fit(model, params, batches, Adam(), 100)
+        r = fit(model, r.params, batches, Adam(), 100, opt_state=r.opt_state)
 
     Parameters
     ----------
@@ -204,7 +308,7 @@ def fit(
         ``model.loss_and_grads``: X (T, B, D).
     optimizer : SGD, Momentum or Adam
     steps : int
-        Number of updates, >= 1.
+        Maximum number of updates in this call, >= 1.
     clip : None, ("global", max_norm) or ("elementwise", limit)
         Gradient clipping before each update (:mod:`rnnlib.clip`).
     tbptt : int, optional
@@ -216,15 +320,18 @@ def fit(
         Show a tqdm progress bar with the running loss.
     callback : callable, optional
         Called after every update as ``callback(step, params, loss)``.
+    opt_state : dict, optional
+        The optimizer state to start from (``FitResult.opt_state`` of an
+        earlier call, or ``optimizer.init(params)``); None starts fresh.
+        Never mutated.
+    stop : EarlyStopping, optional
+        Stop before ``steps`` when its condition holds.
 
     Returns
     -------
-    params : dict
-        The trained parameters (new arrays).
-    history : dict
-        ``"loss"``: the batch loss at each step, before that step's update;
-        ``"grad_norm"``: the global norm of the parameter gradients before
-        clipping. Lists of ``steps`` floats.
+    FitResult
+        ``.params``, ``.history``, ``.opt_state``, ``.steps``,
+        ``.stop_reason``; unpacks as ``params, history``.
 
     Raises
     ------
@@ -237,13 +344,19 @@ def fit(
     clip = _parse_clip(clip)
     if tbptt is not None:
         tbptt = check_size("tbptt", tbptt)
-    if callback is not None and not callable(callback):
-        fail(TypeError, "callback", "a callable or None", type(callback).__name__)
+    check_callable("callback", callback, allow_none=True)
+    if stop is not None:
+        check_type("stop", stop, EarlyStopping, "None or an EarlyStopping")
     next_batch = _batch_source(batches, steps)
-    opt_state = optimizer.init(params)
+    opt_state = _check_opt_state(opt_state, optimizer, params)
+    first = opt_state["step"]
     history = {"loss": [], "grad_norm": []}
+    if stop is not None:
+        history.update(val_step=[], val_loss=[])
+    best, waited, reason = math.inf, 0, "steps"
     bar = _progress_bar(steps, progress)
-    for step in bar:
+    for i in bar:
+        step = first + i
         batch = next_batch(step)
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
             fail(TypeError, "batches", "(X, Y) pairs", f"{type(batch).__name__} at step {step}")
@@ -270,8 +383,22 @@ def fit(
             bar.set_postfix(loss=f"{value:.4g}", refresh=False)
         if callback is not None:
             callback(step, params, value)
+        if stop is not None and (step + 1) % stop.every == 0:
+            val = float(stop.validate(params))
+            history["val_step"].append(step + 1)
+            history["val_loss"].append(val)
+            if stop.target is not None and val < stop.target:
+                reason = "target"
+            elif val < best - stop.min_delta:
+                best, waited = val, 0
+            else:
+                waited += 1
+                if stop.patience is not None and waited >= stop.patience:
+                    reason = "patience"
+            if reason != "steps":
+                break
     bar.close()
-    return params, history
+    return FitResult(params, history, opt_state, reason)
 
 
 def evaluate(model, params, X, Y, loss=None):
