@@ -33,6 +33,7 @@ import inspect
 import numpy as np
 
 from rnnlib._checks import (
+    FLOAT_DTYPES,
     check_dtype,
     check_keys,
     check_option,
@@ -40,6 +41,7 @@ from rnnlib._checks import (
     check_rng,
     check_shape,
     check_size,
+    check_type,
     fail,
     float_input,
 )
@@ -368,6 +370,103 @@ class Cell:
         for alias, name in self.aliases.items():
             out[alias] = out[name]
         return out
+
+    def block_names(self):
+        """The book's names of the parameter blocks, in storage order.
+
+        For each gate block g: ``"W_g^x"`` (H, D), ``"W_g^h"`` (H, H), ``"b_g"``
+        (H,) (RNN: "W^x", "W^h", "b"), then any extra (H,) parameter
+        ("b_hn"). These are the keys :meth:`pack` takes and :meth:`unpack`
+        returns; :attr:`aliases` maps the book's other names onto them.
+        """
+        names = []
+        for g in self.blocks:
+            sub = f"_{g}" if g else ""
+            names += [f"W{sub}^x", f"W{sub}^h", f"b{sub}"]
+        return tuple(names) + tuple(self.extra_params)
+
+    def _block_shape(self, name):
+        if name.startswith("W"):
+            return ("H", "D") if name.endswith("^x") else ("H", "H")
+        return ("H",)
+
+    def pack(self, blocks):
+        """Parameters built from every block given by its book name.
+
+        The inverse of :meth:`unpack`: ``cell.pack(cell.unpack(params))``
+        equals ``params``. Every block of :meth:`block_names` must be given
+        exactly once (under its name or one of its :attr:`aliases`, e.g. the
+        LSTM's candidate "W_c^x" for "W_g^x"); a missing, misshaped, non-finite,
+        unknown or repeated block is refused, so no block is left at a random
+        or zero value by mistake.
+
+        Parameters
+        ----------
+        blocks : dict
+            Book name -> array_like: ``"W_g^x"`` (H, D), ``"W_g^h"`` (H, H),
+            ``"b_g"`` (H,) for every gate g (and "b_hn" (H,) for the GRU's
+            "pytorch" variant). All floating-point; the dtype of the first
+            block is the dtype of the result (the others are cast to it).
+
+        Returns
+        -------
+        dict
+            ``{"W": (G*H, D+H), "b": (G*H,)}`` (+ extras), new arrays.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rnnlib import RNN
+        >>> cell = RNN(2, 3)
+        >>> p = cell.pack({"W^x": np.ones((3, 2)), "W^h": np.eye(3), "b": np.zeros(3)})
+        >>> p["W"].shape, p["b"].shape
+        ((3, 5), (3,))
+        """
+        check_type("blocks", blocks, dict, "a dict of book-named arrays")
+        names = self.block_names()
+        known = names + tuple(self.aliases)
+        given = {}
+        for key in blocks:
+            name = self.aliases.get(key, key)
+            if name not in names:
+                fail(ValueError, "blocks", f"only the blocks of {self!r}, {known}", f"unknown block {key!r}")
+            if name in given:
+                fail(ValueError, "blocks", f"each block once", f"{given[name]!r} and {key!r} for the same block")
+            given[name] = key
+        for name in names:
+            if name not in given:
+                fail(ValueError, "blocks", f"every block of {self!r}, {names}", f"no {name!r}")
+        D, H = self.input_size, self.hidden_size
+        sizes, dtype, arrays = {"D": D, "H": H}, None, {}
+        for name in names:
+            key = given[name]
+            arr = float_input(f"blocks[{key!r}]", blocks[key], self._block_shape(name), sizes, dtype)
+            dtype = dtype or arr.dtype
+            if dtype not in FLOAT_DTYPES:
+                fail(TypeError, f"blocks[{key!r}]", "float32 or float64", f"dtype {dtype}")
+            arrays[name] = arr
+        shapes = self.param_shapes()
+        params = {k: np.empty(s, dtype) for k, s in shapes.items()}
+        views = self.views(params)
+        for name, arr in arrays.items():
+            views[name][...] = arr
+        return params
+
+    def unpack(self, params):
+        """The parameter blocks by their book names, as new arrays (the inverse of :meth:`pack`).
+
+        Parameters
+        ----------
+        params : dict
+            The cell's parameters.
+
+        Returns
+        -------
+        dict
+            :meth:`block_names` -> copies, shapes (H, D), (H, H) and (H,).
+        """
+        views = self.views(params)
+        return {name: views[name].copy() for name in self.block_names()}
 
     # ----------------------------------------------------------------- state
     def zero_state(self, batch_size, dtype=np.float64):

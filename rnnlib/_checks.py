@@ -181,7 +181,7 @@ def check_shape(name, arr, letters, sizes):
         positive size.
     """
     expected = f"({', '.join(letters)})"
-    known = ", ".join(f"{k}={sizes[k]}" for k in letters if k in sizes)
+    known = ", ".join(f"{k}={sizes[k]}" for k in dict.fromkeys(letters) if k in sizes)
     if known:
         expected += f" with {known}"
     shape = arr.shape

@@ -22,7 +22,8 @@ Two conventions (``variant``), time-major (x_t (B, D), h_t (B, H))::
 Cho et al. (2014) write the update the other way around from the book,
 ``h_t = z_t * h_{t-1} + (1 - z_t) * h~_t`` (z keeps the old state, as in
 PyTorch), and put the reset before the matrix (as in the book). Flipping z
-only renames the gate (z <-> 1 - z), but the place of the reset changes the
+only renames the gate (z <-> 1 - z): :meth:`GRU.flip_update_gate` negates the
+z rows of W and b, which converts exactly. The place of the reset changes the
 function, so the two variants cannot be converted into each other exactly;
 only variant="pytorch" converts to and from ``torch.nn.GRU``.
 
@@ -82,6 +83,42 @@ class GRU(Cell):
 
     def _options(self):
         return {"variant": self.variant}
+
+    def flip_update_gate(self, params):
+        """Parameters for the opposite meaning of the update gate: the z rows of W and b negated.
+
+        Sources differ on what z_t keeps. This cell's ``h_t`` is
+        ``(1 - z_t) h_{t-1} + z_t n_t`` ("book") or ``(1 - z_t) n_t + z_t h_{t-1}``
+        ("pytorch"); a GRU written the other way round uses ``z'_t = 1 - z_t``
+        in the same place. Since ``1 - sigmoid(a) = sigmoid(-a)``, negating the
+        z block of the pre-activation (rows ``H:2H`` of "W" and "b", i.e.
+        ``W_z^x``, ``W_z^h``, ``b_z``) turns one into the other exactly::
+
+            z'_t = sigmoid(-(W_z^x x_t + W_z^h h_{t-1} + b_z)) = 1 - z_t
+
+        Everything else (r, n, "b_hn") is unchanged, and the flip is its own
+        inverse. To load Cho et al.'s (2014) GRU, which puts the reset before
+        the matrix like the book but lets z keep the old state
+        (``h_t = z_t h_{t-1} + (1 - z_t) h~_t``), into ``GRU(variant="book")``,
+        pass its weights (in r, z, n order) through this function. It does not
+        change where the reset acts: that is ``variant``.
+
+        Parameters
+        ----------
+        params : dict
+            ``{"W": (3H, D+H), "b": (3H,)}`` (+ "b_hn").
+
+        Returns
+        -------
+        dict
+            New parameters with ``W[H:2H]`` and ``b[H:2H]`` negated.
+        """
+        p = self._params(params)
+        H = self.hidden_size
+        out = {k: v.copy() for k, v in p.items()}
+        out["W"][H : 2 * H] *= -1
+        out["b"][H : 2 * H] *= -1
+        return out
 
     @document(FORWARD_SECTIONS, **DOC)
     def forward(self, params, X, state=None):
