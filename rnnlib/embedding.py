@@ -21,6 +21,20 @@ Like the cells, an ``Embedding`` holds configuration only: ``forward``
 returns the output and a trace, ``backward`` returns gradients and never
 updates the table. ``padding_idx`` behaves as in ``torch.nn.Embedding``: that
 row starts at zero and never receives a gradient.
+
+Example
+-------
+>>> import numpy as np
+>>> from rnnlib import Embedding
+>>> emb = Embedding(num_embeddings=5, embedding_dim=3)
+>>> params = emb.init(np.random.default_rng(0))
+>>> ids = np.array([[1, 4], [1, 0]])            # (T, B) = (2, 2) token ids
+>>> out, trace = emb.forward(params, ids)
+>>> out.shape
+(2, 2, 3)
+>>> dW = emb.backward(params, trace, np.ones((2, 2, 3)))["W"]
+>>> dW[:, 0].tolist()                           # id 1 was looked up twice
+[1.0, 2.0, 0.0, 0.0, 1.0]
 """
 
 import numbers

@@ -41,6 +41,21 @@ are set to zero (so nothing flows back from the padding), the gradient on a
 final h enters as an output gradient at step ``lengths[b]-1``, and a
 gradient on a final LSTM cell state c (which is not an output) is sent back
 from its own step by one extra backward call per distinct length.
+
+Example
+-------
+>>> import numpy as np
+>>> from rnnlib import LSTM, RecurrentStack
+>>> rng = np.random.default_rng(0)
+>>> enc = RecurrentStack(LSTM(8, 16), num_layers=2, bidirectional=True)
+>>> params = enc.init(rng)
+>>> X = rng.standard_normal((10, 4, 8))          # T=10 steps, B=4 sequences
+>>> out, trace = enc.forward(params, X, lengths=[10, 7, 3, 10])
+>>> out.shape, trace.final_state["h"].shape      # (T, B, 2H), (L*K, B, H)
+((10, 4, 32), (4, 4, 16))
+>>> grads = enc.backward(params, trace, np.ones_like(out))
+>>> grads["l1_reverse.W"].shape, grads["X"].shape
+((64, 48), (10, 4, 8))
 """
 
 import numbers

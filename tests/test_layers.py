@@ -259,3 +259,14 @@ def test_bad_backward_arguments():
         stack.unit_params(params, "l2")
     with raises(AttributeError, "RecurrentStack is immutable"):
         stack.num_layers = 3
+
+
+def test_module_examples_run():
+    import doctest
+
+    import rnnlib.embedding
+    import rnnlib.layers
+
+    for module in (rnnlib.layers, rnnlib.embedding):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__

@@ -2,18 +2,63 @@
 
 import numpy as np
 
-from rnnlib.check.engine import Case, checker
+from rnnlib.check.engine import Case, Slip, checker
 from rnnlib.check.common import cell_arrays, cell_cases
 
 __all__ = ["gru_candidate", "gru_step"]
+
+#: Calling any of these is writing the exercise with rnnlib's answer.
+_GRU_FORBID = ("rnnlib.gru.GRU.step", "rnnlib.gru.GRU.run", "rnnlib.gru.GRU.forward", "rnnlib.gru.GRU._forward")
+
+_RESET_AFTER = ("your r_t multiplies after the matrix, r_t * (h_prev @ W.T), as PyTorch's GRU does: in the "
+                "book's GRU the reset gate scales h_prev before the matrix.")
+_FLIPPED = ("your update gate is flipped: in the book's GRU z_t weights the candidate, so z_t = 0 keeps "
+            "h_prev (PyTorch writes the mirror image, z_t weighting h_prev).")
+
+
+def _sigmoid(a):
+    from rnnlib.activations import sigmoid
+
+    return sigmoid(a)
+
+
+_CANDIDATE_SLIPS = (
+    Slip(lambda x_t, h_prev, r_t, W_hx, W_hr, b_h: np.tanh(x_t @ W_hx.T + r_t * (h_prev @ W_hr.T) + b_h),
+         _RESET_AFTER),
+    Slip(lambda x_t, h_prev, r_t, W_hx, W_hr, b_h: np.tanh(x_t @ W_hx.T + (r_t * h_prev) @ W_hr.T),
+         "your h~_t equals the candidate without its bias: did you add b_h?"),
+)
+
+
+def _gru_variant(x_t, h_prev, W, b, flip=False, reset_after=False):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a = x_t @ W[:, :D].T + b
+    r_t = _sigmoid(a[:, :H] + h_prev @ W[:H, D:].T)
+    z_t = _sigmoid(a[:, H:2 * H] + h_prev @ W[H:2 * H, D:].T)
+    W_nh = W[2 * H:, D:]
+    n_t = np.tanh(a[:, 2 * H:] + (r_t * (h_prev @ W_nh.T) if reset_after else (r_t * h_prev) @ W_nh.T))
+    return z_t * h_prev + (1 - z_t) * n_t if flip else (1 - z_t) * h_prev + z_t * n_t
+
+
+_STEP_SLIPS = (
+    Slip(lambda *args: _gru_variant(*args, flip=True), _FLIPPED),
+    Slip(lambda *args: _gru_variant(*args, reset_after=True), _RESET_AFTER),
+    Slip(lambda *args: _gru_variant(*args, flip=True, reset_after=True),
+         "you wrote PyTorch's GRU (reset after the matrix, z_t weighting h_prev): the book's GRU applies the "
+         "reset to h_prev before the matrix and lets z_t weight the candidate."),
+)
 
 
 @checker(
     "gru_candidate(x_t, h_prev, r_t, W_hx, W_hr, b_h) -> h_tilde",
     summary=("`{name}` gives the right candidate h~_t for batches of 1 to 3, H=1, r_t = 0 and 1, saturation "
         "and float32"),
-    hint=("h~_t = tanh(x_t @ W_hx.T + (r_t * h_prev) @ W_hr.T + b_h): the reset gate acts on h_prev before "
-        "the matrix."),
+    hint=("the candidate is tanh of an affine sum in which the reset gate scales the previous state; where the "
+         "reset acts (before or after the matrix) matters."),
+    more=("in the book's GRU r_t multiplies h_prev before W_hr; weights are stored (out, in), so W_h^x x_t is "
+         "`x_t @ W_hx.T` for a batch."),
+    slips=_CANDIDATE_SLIPS,
+    forbid=_GRU_FORBID,
 )
 def gru_candidate():
     """Check the GRU candidate state (the book's reset placement).
@@ -47,20 +92,24 @@ def gru_candidate():
 
     special = [
         ("reset gate r_t = 0, so the past is ignored", 2, 3, 2, 0.5, np.float64, reset(0.0),
-         "with r_t = 0 the term (r_t * h_prev) @ W_hr.T vanishes: h~_t = tanh(x_t @ W_hx.T + b_h)."),
+         "with r_t = 0 the past is reset away: only the input and the bias are left inside tanh."),
         ("reset gate r_t = 1, so all of h_prev is used", 2, 3, 2, 0.5, np.float64, reset(1.0),
-         "the reset gate multiplies h_prev before the matrix: (r_t * h_prev) @ W_hr.T."),
+         "with r_t = 1 all of h_prev goes through W_hr, as in a simple RNN."),
     ]
-    cases = [Case(label, args, exp, "h_tilde", hint) for label, args, exp, hint in cell_cases(make, special)]
-    return cases
+    return cell_cases(make, "h_tilde", special)
 
 
 @checker(
     "gru_step(x_t, h_prev, W, b) -> h_t",
     summary=("`{name}` gives rnnlib's h_t (the book's GRU) for batches of 1 to 3, H=1, the update gate closed and "
         "open, saturation and float32"),
-    hint=("the blocks of W and b are r, z, n (rows k*H:(k+1)*H); the reset gate multiplies h_prev before "
-        "the matrix and h_t = (1 - z_t) * h_prev + z_t * n_t."),
+    hint=("split W and b into three blocks of H rows in the order r, z, n; the candidate uses the reset gate on "
+         "h_prev, and the update gate interpolates between h_prev and the candidate: which side z_t weights "
+         "matters."),
+    more=("in the book's GRU z_t weights the candidate and 1 - z_t the old state; the reset gate multiplies "
+         "h_prev before the recurrent matrix of the n block."),
+    slips=_STEP_SLIPS,
+    forbid=_GRU_FORBID,
 )
 def gru_step():
     """Check one step of the book's GRU with the fused weight matrix.
@@ -99,10 +148,8 @@ def gru_step():
 
     special = [
         ("update gate closed (b_z = -20), so h_t = h_prev", 2, 3, 2, 0.5, np.float64, update(-20.0),
-         "in the book's GRU z_t points to the candidate: h_t = (1 - z_t) * h_prev + z_t * n_t, so z_t = 0 "
-         "keeps h_prev."),
+         "with z_t = 0 the book's GRU keeps h_prev: check which side of the interpolation z_t weights."),
         ("update gate open (b_z = +20), so h_t = the candidate", 2, 3, 2, 0.5, np.float64, update(20.0),
-         "with z_t = 1 the new state is the candidate n_t = tanh(x_t @ W_n^x.T + (r_t * h_prev) @ W_n^h.T + b_n)."),
+         "with z_t = 1 the new state is the candidate n_t: check the candidate, and which side z_t weights."),
     ]
-    cases = [Case(label, args, exp, "h_t", hint) for label, args, exp, hint in cell_cases(make, special)]
-    return cases
+    return cell_cases(make, "h_t", special)

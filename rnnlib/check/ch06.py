@@ -61,7 +61,11 @@ def _adding_determinism(student):
     "adding_problem(rng, T, batch_size) -> (X, y)",
     summary=("`{name}` makes values in [0, 1], one marker in each half, y = the marked sum, and is reproducible "
         "from its rng"),
-    hint=("X[..., 0] holds the values, X[..., 1] the markers, and y the sum of the two marked values."),
+    hint=("X[..., 0] holds the values and X[..., 1] the markers of each sequence; y is the sum of its two marked "
+         "values, and every random number comes from rng."),
+    more=("for every sequence b choose one marked step in the first half (steps 0 .. T//2 - 1) and one in the "
+         "second; y has shape (batch_size, 1)."),
+    forbid=("rnnlib.data.adding_problem",),
 )
 def adding_problem():
     """Check a generator of the adding problem.

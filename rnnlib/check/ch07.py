@@ -4,10 +4,15 @@ import math
 
 import numpy as np
 
-from rnnlib.check.engine import Case, Fail, checker, kind, num
+from rnnlib.check.engine import Slip, Case, Fail, checker, kind, num
 from rnnlib.check.common import FLOAT32_HINT
 
 __all__ = ["perplexity", "sample_with_temperature"]
+
+_PERPLEXITY_SLIPS = (
+    Slip(lambda ce: 2.0 ** float(ce), "you used base 2: this cross-entropy is in nats (natural log), so its "
+         "perplexity is the exponential with base e."),
+)
 
 
 def _index(out, V):
@@ -79,7 +84,11 @@ def _sample_determinism(student):
 @checker(
     "perplexity(mean_cross_entropy) -> exp(mean_cross_entropy)",
     summary=("`{name}` gives exp(cross-entropy): 1 for a perfect model, V for a uniform guess over V characters"),
-    hint=("the cross-entropy is in nats (natural log), so perplexity = np.exp(mean_cross_entropy)."),
+    hint=("perplexity turns the mean cross-entropy back into a number of equally likely choices: a uniform "
+         "guess over V characters has perplexity V."),
+    more=("it is the exponential of the cross-entropy, in the base of the logarithm the cross-entropy used "
+         "(natural log here)."),
+    slips=_PERPLEXITY_SLIPS,
 )
 def perplexity():
     """Check perplexity from the mean cross-entropy.
@@ -93,8 +102,8 @@ def perplexity():
     ln(V) and perplexity V. Reference: the formula.
     """
     specs = (
+        ("a perfect model, cross-entropy 0", 0.0, "a perfect model is never surprised: its perplexity is 1."),
         ("cross-entropy 1.5 nats", 1.5, None),
-        ("a perfect model, cross-entropy 0", 0.0, "exp(0) = 1: a perfect model is never surprised."),
         ("a uniform guess over 65 characters, ln(65)", math.log(65), None),
         ("a numpy float32 cross-entropy 2.0", np.float32(2.0), FLOAT32_HINT),
         ("a very bad model, cross-entropy 50", 50.0, None),
@@ -109,7 +118,9 @@ def perplexity():
     "sample_with_temperature(logits, temperature, rng) -> index",
     summary=("`{name}` draws from softmax(logits / T) at T = 0.5, 1 and 2, gives the argmax as T -> 0 and "
         "refuses T <= 0"),
-    hint=("p = softmax(logits / temperature), then `int(rng.choice(len(logits), p=p))`."),
+    hint=("divide the logits by the temperature, turn them into probabilities, then draw one index from those "
+         "probabilities with rng; refuse a temperature <= 0."),
+    more=("the probabilities are softmax(logits / temperature); rng.choice(len(logits), p=p) draws one index."),
 )
 def sample_with_temperature():
     """Check sampling an index from logits with a temperature.

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from rnnlib.check.engine import Case
+
 
 def _huge_biases(arrays):
     """Biases of +-1000 (alternating): exp(1000) overflows, np.tanh and a stable sigmoid do not."""
@@ -9,20 +11,22 @@ def _huge_biases(arrays):
     arrays["b"][1::2] = -1000.0
 
 
-#: Cases shared by the cell checkers: (label, B, D, H, weight scale, dtype, adjust).
-CELL_SHAPES = (
-    ("a batch of 3, D=2, H=4", 3, 2, 4, 0.5, np.float64, None),
-    ("a batch of 1, D=1, H=1", 1, 1, 1, 0.5, np.float64, None),
-    ("a batch of 2, D=5, H=3", 2, 5, 3, 0.5, np.float64, None),
-    ("very large pre-activations (biases of +-1000), so the nonlinearities saturate", 2, 3, 3, 20.0, np.float64,
-     _huge_biases),
-    ("float32 arrays", 2, 3, 2, 0.5, np.float32, None),
-)
 FLOAT32_HINT = "compute with the arrays you are given; float32 inputs should work as they are."
 SATURATION_HINT = (
     "use np.tanh and a stable sigmoid (rnnlib.activations.sigmoid): `1 / (1 + np.exp(-z))` "
     "overflows for large negative z."
 )
+
+#: The overflow case of every cell checker (label, B, D, H, weight scale, dtype, adjust).
+SATURATED = ("very large pre-activations (biases of +-1000), so the nonlinearities saturate", 2, 3, 3, 20.0,
+             np.float64, _huge_biases)
+#: Plain cases shared by the cell checkers, run after the named special ones.
+CELL_SHAPES = (
+    ("a batch of 3, D=2, H=4", 3, 2, 4, 0.5, np.float64, None),
+    ("a batch of 1, D=1, H=1", 1, 1, 1, 0.5, np.float64, None),
+    ("a batch of 2, D=5, H=3", 2, 5, 3, 0.5, np.float64, None),
+)
+FLOAT32 = ("float32 arrays", 2, 3, 2, 0.5, np.float32, None)
 
 
 def cell_arrays(rng, B, D, H, scale, dtype, G=1, **extra):
@@ -42,27 +46,21 @@ def cell_arrays(rng, B, D, H, scale, dtype, G=1, **extra):
     return {k: v.astype(dtype) for k, v in arrays.items()}
 
 
-def _hint_for(label, default):
-    if label.startswith("very large"):
-        return SATURATION_HINT
-    if label.startswith("float32"):
-        return FLOAT32_HINT
-    return default
+def cell_cases(make_case, names, special=()):
+    """The cases of a cell checker: ``special`` ones first, then overflow, plain batches, float32.
 
-
-def cell_cases(make_case, special=()):
-    """Cases over CELL_SHAPES (seeded) plus ``special`` ones.
-
-    ``make_case(rng, B, D, H, scale, dtype) -> (args, expected)``; ``special``
-    holds (label, B, D, H, scale, dtype, adjust, hint) where ``adjust(arrays)``
-    edits the generated arrays before the reference runs.
+    ``make_case(rng, B, D, H, scale, dtype, adjust) -> (args, expected)``;
+    ``special`` holds (label, B, D, H, scale, dtype, adjust, hint) where
+    ``adjust(arrays)`` edits the generated arrays before the reference runs.
+    ``names`` names the outputs (see :class:`rnnlib.check.engine.Case`).
     """
     rng = np.random.default_rng(2024)
+    specs = [*special, (*SATURATED, None), *((*spec, None) for spec in CELL_SHAPES), (*FLOAT32, FLOAT32_HINT)]
     cases = []
-    shared = [(*spec, _hint_for(spec[0], None)) for spec in CELL_SHAPES]
-    for label, B, D, H, scale, dtype, adjust, hint in (*shared, *special):
+    for label, B, D, H, scale, dtype, adjust, hint in specs:
         args, expected = make_case(rng, B, D, H, scale, dtype, adjust)
-        cases.append((label, args, expected, hint))
+        warning_hint = SATURATION_HINT if adjust is _huge_biases else None
+        cases.append(Case(label, args, expected, names, hint, warning_hint=warning_hint))
     return cases
 
 

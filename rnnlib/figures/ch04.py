@@ -71,6 +71,9 @@ SEQUENCES = {
     "noisy values, two writes": [(3, 1.0), (12, -1.0)],
 }
 _NOISE_SEED = 4
+#: Half-height of the states panel per sequence (default 1.15): with noise, an open input gate
+#: adds tanh(3 * value) at unmarked steps too, and |C_t| reaches 2.25 (b_i = 4, b_f = 6).
+STATE_LIMITS = {"noisy values, two writes": 2.4}
 _GATE_COLORS = {"i": "C2", "f": "C0", "g": "C4", "o": "C1"}
 
 
@@ -266,6 +269,8 @@ def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
     show_inputs(handles, X)
     for key in "ifoch":
         handles[key].set_ydata(tr[key][:, 0, 0])
+    limit = STATE_LIMITS.get(sequence, 1.15)
+    handles["axes"][2].set_ylim(-limit, limit)
     f = float(tr["f"][0, 0, 0])
     first, last = SEQUENCES[sequence][0][0], float(tr["c"][-1, 0, 0])
     kept = f ** (T_EXPLORER - first)
