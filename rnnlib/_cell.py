@@ -35,6 +35,7 @@ import numpy as np
 from rnnlib._checks import (
     FLOAT_DTYPES,
     check_dtype,
+    check_finite_params,
     check_keys,
     check_option,
     check_params,
@@ -67,6 +68,12 @@ H_seq : numpy.ndarray
 trace : Trace
     {trace}, each (T, B, H), "X", "state0", and ``trace.final_state``
     ({state} after step T).
+
+Raises
+------
+ValueError
+    NaN or inf in a parameter (the message names the array, e.g.
+    ``params['W']``, and its first bad index), in X or in the state.
 """
 
 BACKWARD_SECTIONS = """
@@ -486,6 +493,7 @@ class Cell:
 
     def _check_forward(self, params, X, state, letters=("T", "B", "D")):
         p = self._params(params)
+        check_finite_params(p)  # NaN/inf weights would run silently into NaN outputs
         dtype = p["W"].dtype
         X = float_input("X" if len(letters) == 3 else "x_t", X, letters, {"D": self.input_size}, dtype)
         return p, np.array(X, copy=True), self._state("state", state, X.shape[-2], dtype)

@@ -204,6 +204,20 @@ def check_finite(name, arr):
         )
 
 
+def check_finite_params(params):
+    """Raise ValueError naming the first parameter that holds NaN or +-inf, and its first bad index.
+
+    One pass over memory per array in the usual case: the sum of an array is
+    finite when all its entries are (the element-wise test runs only when the
+    sum is not, which also catches a sum that overflowed).
+    """
+    for key, arr in params.items():
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(arr)
+        if not np.isfinite(total):
+            check_finite(f"params[{key!r}]", arr)
+
+
 def float_input(name, value, letters, sizes, dtype, finite=True):
     """Check one array argument: floating dtype, shape, finiteness; cast to ``dtype``."""
     arr = as_float_array(name, value, dtype)

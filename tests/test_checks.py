@@ -87,3 +87,37 @@ def test_one_name_for_a_state_and_its_gradient(cell):
     for k in cell.state_names:
         np.testing.assert_allclose(g1[k], full[k], rtol=1e-12, atol=1e-14)
     assert not {"h0", "c0"} & set(full)
+
+
+@pytest.mark.parametrize("cell", [RNN(2, 3), LSTM(2, 3), GRU(2, 3), GRU(2, 3, variant="pytorch")], ids=repr)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_forward_refuses_nonfinite_weights_naming_the_array_and_index(cell, bad):
+    params = cell.init(np.random.default_rng(0))
+    X = np.zeros((2, 1, 2))
+    for key in params:
+        broken = {k: v.copy() for k, v in params.items()}
+        index = (1, 3) if broken[key].ndim == 2 else (2,)
+        broken[key][index] = bad
+        broken[key][-1] = bad  # a later bad entry: the message names the first
+        pattern = rf"params\['{key}'\]: expected finite values, got \d+ NaN/inf entries \(first at index \({index[0]}, ?{index[1] if len(index) > 1 else ''}\)"
+        for call in (lambda: cell.forward(broken, X), lambda: cell.step(broken, X[0], None),
+                     lambda: cell.run(broken, X)):
+            with pytest.raises(ValueError, match=pattern):
+                call()
+    cell.forward(params, X)  # the originals are untouched and finite
+
+
+def test_finite_check_is_not_fooled_by_an_overflowing_sum():
+    cell = RNN(1, 1)
+    huge = {"W": np.array([[1e308, 1e308]]), "b": np.array([1e308])}  # finite, but the sum overflows
+    cell.forward(huge, np.zeros((1, 1, 1)))
+
+
+def test_head_refuses_nonfinite_weights():
+    from rnnlib.heads import Head
+
+    head = Head(3, 2, "linear")
+    params = head.init(np.random.default_rng(0))
+    params["b_y"][1] = np.nan
+    with pytest.raises(ValueError, match=r"params\['b_y'\]: expected finite values, got 1 NaN/inf entries \(first at index \(1,\)"):
+        head.forward(params, np.zeros((4, 3)))
