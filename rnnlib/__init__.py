@@ -11,6 +11,15 @@ Conventions (see the book's introduction for the full notation table):
 * Forward returns outputs and a trace; backward returns gradients and never
   updates weights; optimizers and clipping act on ``(params, grads, state)``.
 * Every source of randomness takes an explicit ``numpy.random.Generator``.
+
+Layers. The *core* (cells ``rnn``, ``lstm``, ``gru``; ``heads``, ``losses``,
+``optim``, ``clip``, ``train``, ``model``, ``data``, ``io``, ``torch_interop``,
+``gradcheck`` and every other top-level module not listed next) needs numpy
+alone and imports nothing from the *teaching* modules: ``figures``,
+``widgets``, ``experiments``, ``pretrained`` and ``check``, which may import
+the core. ``tests/test_layering.py`` imports each core module in a fresh
+interpreter and fails if a teaching module, matplotlib, ipywidgets, IPython or
+torch got loaded.
 """
 
 __version__ = "0.1.0"
