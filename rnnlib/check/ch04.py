@@ -65,7 +65,7 @@ _STEP_SLIPS = (
     slips=_FORGET_SLIPS,
     forbid=_LSTM_FORBID,
 )
-def lstm_forget_gate():
+def lstm_forget_gate(seed=None):
     """Check the LSTM forget gate and what it keeps of the cell state.
 
     The student's function::
@@ -102,7 +102,7 @@ def lstm_forget_gate():
         ("forget gate closed (b_f = -20, no weights), so c_f = 0", 2, 2, 3, 0.5, np.float64, bias(-20.0),
          "a large negative b_f makes f_t close to 0: the memory should be erased."),
     ]
-    return cell_cases(make, ("f_t", "c_f"), special)
+    return cell_cases(make, ("f_t", "c_f"), special, seed)
 
 
 @checker(
@@ -116,7 +116,7 @@ def lstm_forget_gate():
     slips=_STEP_SLIPS,
     forbid=_LSTM_FORBID,
 )
-def lstm_step():
+def lstm_step(seed=None):
     """Check one step of the LSTM with the fused weight matrix.
 
     The student's function::
@@ -157,4 +157,4 @@ def lstm_step():
         ("forget gate open and input gate closed, so c_t = c_prev", 2, 2, 3, 0.5, np.float64, keep_memory,
          "the blocks of W and b are in the order i, f, g, o: rows H:2H belong to the forget gate."),
     ]
-    return cell_cases(make, ("h_t", "c_t"), special)
+    return cell_cases(make, ("h_t", "c_t"), special, seed)
