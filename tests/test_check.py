@@ -83,6 +83,32 @@ def gru_step(x_t, h_prev, W, b):
     return (1 - z_t) * h_prev + z_t * n_t
 
 
+
+def lstm_step_backward(dh_t, dc_next, x_t, h_prev, c_prev, W, b):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a_i, a_f, a_g, a_o = _gates(x_t, h_prev, W, b, 4)
+    i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = dc_next + dh_t * o * (1 - tanh_c**2)
+    da = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2),
+                    dh_t * tanh_c * o * (1 - o)])
+    xh = np.hstack([x_t, h_prev])
+    return da @ W[:, :D], da @ W[:, D:], dc * f, da.T @ xh, da.sum(axis=0)
+
+
+def gru_step_backward(dh_t, x_t, h_prev, W, b):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a_r, a_z, _ = _gates(x_t, h_prev, W, b, 3)
+    r, z = _sigmoid(a_r), _sigmoid(a_z)
+    rh = r * h_prev
+    n = np.tanh(x_t @ W[2 * H:, :D].T + rh @ W[2 * H:, D:].T + b[2 * H:])
+    da_n = dh_t * z * (1 - n**2)
+    drh = da_n @ W[2 * H:, D:]
+    da = np.hstack([drh * h_prev * r * (1 - r), dh_t * (n - h_prev) * z * (1 - z), da_n])
+    dh_prev = dh_t * (1 - z) + drh * r + da[:, :2 * H] @ W[:2 * H, D:]
+    dW = np.hstack([da.T @ x_t, np.vstack([da[:, :2 * H].T @ h_prev, da_n.T @ rh])])
+    return da @ W[:, :D], dh_prev, dW, da.sum(axis=0)
+
 def adding_problem(rng, T, batch_size):
     values = rng.random((T, batch_size))
     i1 = rng.integers(0, T // 2, size=batch_size)
@@ -352,6 +378,21 @@ def test_an_unreadable_result_is_still_a_sentence(capsys):
 
     out = run("sample_with_temperature", bad_index, capsys)[1]
     assert out.startswith("Check 1 of 7 failed (a single logit, V=1): expected an integer index, got a Weird.")
+
+
+def test_step_backward_checkers_catch_a_missing_road(capsys):
+    def without_dc_next(dh_t, dc_next, *args):  # forgets the gradient from step t+1
+        return lstm_step_backward(dh_t, 0 * dc_next, *args)
+
+    result, out = run("lstm_step_backward", without_dc_next, capsys)
+    assert not result and result.failed == 2 and "dc_next" in out
+
+    def without_direct_road(dh_t, x_t, h_prev, W, b):  # forgets dh_t * (1 - z) on h_prev
+        dx, dh, dW, db = gru_step_backward(dh_t, x_t, h_prev, W, b)
+        return dx, dh - dh_t * (1 - _sigmoid(_gates(x_t, h_prev, W, b, 3)[1])), dW, db
+
+    result, out = run("gru_step_backward", without_direct_road, capsys)
+    assert not result and result.failed == 2 and "dh_prev" in out
 
 
 def test_exception_without_message(capsys):

@@ -49,6 +49,7 @@ What a checker promises:
   significant digits), so nbval can compare a notebook's stored output.
 """
 
+import inspect
 import math
 import re
 import textwrap
@@ -176,7 +177,9 @@ def checker(signature, summary, hint, more=None, slips=(), forbid=()):
     Returns
     -------
     callable
-        Takes the builder ``build() -> list of Case`` and returns the public
+        Takes the builder ``build(seed=None) -> list of Case`` (``seed`` None:
+        the book's cases; another seed: other random inputs; a builder without
+        the parameter always gives its fixed cases) and returns the public
         checker ``name(fn) -> CheckResult``.
     """
 
@@ -187,8 +190,10 @@ def checker(signature, summary, hint, more=None, slips=(), forbid=()):
         spec.summary, spec.hint, spec.more = summary, hint, more
         spec.slips, spec.forbid = tuple(slips), tuple(forbid)
 
+        seeded = "seed" in inspect.signature(build).parameters
+
         def run_checker(fn, seed=None, quiet=False):
-            return _run(spec, fn, build(seed=seed), quiet)
+            return _run(spec, fn, build(seed=seed) if seeded else build(), quiet)
 
         run_checker.__name__ = run_checker.__qualname__ = spec.name
         run_checker.__module__ = build.__module__
