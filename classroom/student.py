@@ -483,8 +483,8 @@ def _config_paths(config):
     sphinx = config.get("sphinx") or {}
     paths = list((sphinx.get("local_extensions") or {}).values())
     paths += [config.get("logo"), (config.get("html") or {}).get("favicon")]
-    return [p for p in paths if isinstance(p, str) and p and not Path(p).is_absolute() and ".." not in Path(p).parts
-            and not p.startswith("book/")]
+    return list(dict.fromkeys(p for p in paths if isinstance(p, str) and p and not Path(p).is_absolute()
+                              and ".." not in Path(p).parts and not p.startswith("book/")))
 
 
 def _build_html(out, log):

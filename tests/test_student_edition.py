@@ -5,6 +5,7 @@ classroom_fixture.py) and from the real book/. The HTML test builds
 one student book holding both, with Jupyter Book and no execution.
 """
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 
@@ -171,7 +172,11 @@ def test_student_html_of_fixture_and_real_book(tmp_path):
     out = tmp_path / "student"
     lines = []
     report = student.make_student_edition(root, out, html=True, log=lines.append)  # raises on a leak
-    assert "(0 warnings)" in lines[-2], "\n".join(lines)
+    # warnings the edition causes (a removed page or solution still referenced) fail; a warning the book's
+    # own build has as well (a chapter's broken link) is that chapter's business and shows in `make book`
+    edition_warnings = [line for line in lines if "WARNING" in line
+                        and re.search(rf"{FIXTURE}|teachers_guide|solution|student-setup", line)]
+    assert not edition_warnings, "\n".join(lines)
     html = report["html"]
     assert (html / "index.html").is_file()
     page = (html / "book" / f"{FIXTURE}.html").read_text()
