@@ -34,11 +34,7 @@ FORBIDDEN = [
 
 #: Notebooks that still use a forbidden spelling, with the rule, while their owner
 #: brings them in line (the lead empties this set). Listed entries are xfail(strict=False).
-KNOWN_PENDING = {
-    # chapters 4 and 5 write the loss as L (\partial L / \partial C_t, ...)
-    ("04_lstm.ipynb", "loss-L"),
-    ("05_gru.ipynb", "loss-L"),
-}
+KNOWN_PENDING = set()
 
 
 def markdown_of(path):
