@@ -40,7 +40,7 @@ Backward is linear in the upstream gradients: the gradients at padded steps
 are set to zero (so nothing flows back from the padding), the gradient on a
 final h enters as an output gradient at step ``lengths[b]-1``, and a
 gradient on a final LSTM cell state c (which is not an output) is sent back
-from its own step by one extra backward call per distinct length.
+from its own step by one extra backward call per distinct length below T.
 
 Example
 -------
@@ -57,8 +57,6 @@ Example
 >>> grads["l1_reverse.W"].shape, grads["X"].shape
 ((64, 48), (10, 4, 8))
 """
-
-import numbers
 
 import numpy as np
 
@@ -216,12 +214,13 @@ def _direction_backward(cell, p, trace, dout, dfinal, lengths, reverse):
         last, cols = lengths - 1, np.arange(B)
         if "h" in dfinal:
             dH[last, cols] += dfinal["h"]  # the final h is the output at each own last step
-        grads = cell.backward(p, trace, dH, None)
+        other = {k: v for k, v in dfinal.items() if k != "h"}  # LSTM's c: not an output
+        at_end = {k: np.where((lengths == T)[:, None], v, 0) for k, v in other.items()}  # full-length ones
+        grads = cell.backward(p, trace, dH, at_end)
         dX = grads["X"]
         d0 = {k: _initial_grad(grads, k).copy() for k in cell.state_names}
-        other = {k: v for k, v in dfinal.items() if k != "h"}  # LSTM's c: not an output
         if other:
-            for L in np.unique(lengths):
+            for L in np.unique(lengths[lengths < T]):  # the others: sent back from their own last step
                 batch = np.flatnonzero(lengths == L)
                 sub = cell.backward(p, _prefix_trace(trace, L, batch), None, {k: v[batch] for k, v in other.items()})
                 for k in cell.param_shapes():

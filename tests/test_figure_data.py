@@ -17,10 +17,10 @@ def test_lag_norms_match_backward_at_every_lag():
     norms = ch03.lag_norms(cell, params, X, dJ)
     assert norms.shape == (7, 2)
     _, trace = cell.forward(params, X)
-    for k in range(1, 7):  # rerun the last k inputs from h_{T-k}: backward's h0 is dJ/dh_{T-k}
+    for k in range(1, 7):  # rerun the last k inputs from h_{T-k}: backward's "h" is dJ/dh_{T-k}
         start = trace["h"][6 - k - 1] if k < 6 else np.zeros((2, 5))
         _, tail = cell.forward(params, X[6 - k:], state={"h": start})
-        dh0 = cell.backward(params, tail, None, dfinal_state={"h": dJ})["h0"]
+        dh0 = cell.backward(params, tail, None, dfinal_state={"h": dJ})["h"]
         np.testing.assert_allclose(norms[k], np.linalg.norm(dh0, axis=1), rtol=1e-10, atol=1e-300)
 
 
@@ -33,7 +33,7 @@ def test_state_gradients_at_step_0_equal_backward(cell):
     grads = ch04.state_gradients(cell, params, X, dh_T)
     _, trace = cell.forward(params, X)
     full = cell.backward(params, trace, None, dfinal_state={"h": dh_T})
-    np.testing.assert_allclose(grads["h"][0], full["h0"], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(grads["h"][0], full["h"], rtol=1e-10, atol=1e-14)
     with_trace = ch04.state_gradients(cell, params, X, dh_T, trace=trace)
     np.testing.assert_allclose(with_trace["h"], grads["h"], rtol=1e-12, atol=1e-15)
 

@@ -60,7 +60,7 @@ def rnn_backward_step():
         params = {"W": a["W"], "b": a["b"]}
         H_seq, trace = cell.forward(params, a["x_t"][None], {"h": a["h_prev"]})
         grads = cell.backward(params, trace, a["dh_t"][None])
-        expected = (grads["X"][0], grads["h0"], grads["W"][:, :D], grads["W"][:, D:], grads["b"])
+        expected = (grads["X"][0], grads["h"], grads["W"][:, :D], grads["W"][:, D:], grads["b"])
         return (a["dh_t"], H_seq[0], a["x_t"], a["h_prev"], a["W"][:, :D], a["W"][:, D:]), expected
 
     def zero_upstream(a):
@@ -91,7 +91,7 @@ def sgd_update():
         new_params[k] = params[k] - lr * grads[k]       (the book's W_new = W_old - alpha dJ/dW)
 
     ``params`` and ``grads`` are dicts of arrays; ``grads`` may hold extra
-    keys that are not parameters (``"X"``, ``"h0"``, as rnnlib's backward
+    keys that are not parameters (``"X"``, ``"h"``, as rnnlib's backward
     passes return) which are ignored. Returns a new dict with the keys of
     ``params``; the inputs must not be changed.
     Reference: :meth:`rnnlib.optim.SGD.update`.
@@ -100,7 +100,7 @@ def sgd_update():
 
     rng = np.random.default_rng(5)
     specs = (
-        ("grads also holds 'X' and 'h0', which are not parameters", {"W": (2, 3), "b": (2,)}, 0.1, np.float64,
+        ("grads also holds 'X' and 'h', which are not parameters", {"W": (2, 3), "b": (2,)}, 0.1, np.float64,
          "loop over the keys of params, not of grads: the new dict has exactly the parameters."),
         ("one parameter, lr = 0.1", {"W": (3, 4)}, 0.1, np.float64, None),
         ("four parameters, lr = 0.01", MODEL_SHAPES, 0.01, np.float64, None),
@@ -112,7 +112,7 @@ def sgd_update():
         params = grads_dict(rng, shapes, dtype=dtype)
         grads = grads_dict(rng, shapes, dtype=dtype)
         if "not parameters" in label:
-            grads.update(X=rng.standard_normal((4, 1, 3)), h0=rng.standard_normal((1, 2)))
+            grads.update(X=rng.standard_normal((4, 1, 3)), h=rng.standard_normal((1, 2)))
         opt = SGD(lr)
         new, _ = opt.update(params, grads, opt.init(params))
         cases.append(Case(label, (params, grads, lr), new, "new_params", hint))

@@ -137,10 +137,10 @@ def jacobian_product():
         x = rng.standard_normal((T, 1, D))
         h0 = rng.uniform(-1, 1, (1, H))
         # A batch of H copies of the sequence, each with a unit gradient on one unit of h_T:
-        # row j of grads["h0"] is e_j^T J, so grads["h0"] = J.
+        # row j of grads["h"] is e_j^T J, so grads["h"] = J.
         cell = RNN(D, H)
         H_seq, trace = cell.forward(params, np.repeat(x, H, axis=1), {"h": np.repeat(h0, H, axis=0)})
-        J = cell.backward(params, trace, None, {"h": np.eye(H)})["h0"]
+        J = cell.backward(params, trace, None, {"h": np.eye(H)})["h"]
         cases.append(Case(label, (W[:, D:], H_seq[:, 0, :]), J, "J"))
     return cases
 

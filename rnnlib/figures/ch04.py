@@ -478,7 +478,7 @@ def state_gradients(cell, params, X, dh_T, trace=None):
     Runs ``cell.forward`` one step at a time (carrying the state), then goes
     back from the last step: ``cell.backward`` of step t, given the gradient on
     the state after it as ``dfinal_state``, returns the gradient on the state
-    before it ("h0", "c0"). The result at step 0 equals ``backward`` of the
+    before it ("h", "c"). The result at step 0 equals ``backward`` of the
     whole sequence.
 
     Parameters
@@ -518,7 +518,7 @@ def state_gradients(cell, params, X, dh_T, trace=None):
     d = {"h": np.asarray(dh_T, dtype=float)}
     for t in reversed(range(X.shape[0])):
         g = cell.backward(params, traces[t], None, dfinal_state=d)
-        d = {k: g[k + "0"] for k in names}
+        d = {k: g[k] for k in names}
         for k in names:
             grads[k][t] = d[k]
     return grads
