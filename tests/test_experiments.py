@@ -261,6 +261,18 @@ def test_pretrained_main_parses_its_arguments(tmp_path, capsys):
         pretrained.main(["--steps", "0"])
 
 
+def test_long_gru_history_is_shipped_and_retrained(tmp_path, capsys):
+    long = pretrained.load_long_history()
+    loss, eval_steps, held_out = long.loss, long.eval_steps, long.held_out
+    assert loss.shape == (pretrained.LONG_STEPS,) and eval_steps[-1] == pretrained.LONG_STEPS
+    assert held_out.shape == eval_steps.shape
+    assert pretrained.main(["--long", "--steps", "2", "--out", str(tmp_path), "--quiet"]) == 0
+    assert "lowest held-out cross-entropy" in capsys.readouterr().out
+    long = pretrained.load_long_history(tmp_path)
+    loss, eval_steps, held_out = long.loss, long.eval_steps, long.held_out
+    assert loss.shape == (2,) and eval_steps.tolist() == [0, 2] and held_out.shape == (2,)
+
+
 def test_module_exports_exist():
     for name in experiments.__all__:
         assert hasattr(experiments, name)
