@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from rnnlib.rnn import RNN
 from rnnlib.lstm import LSTM
 from rnnlib.gru import GRU
+from rnnlib.embedding import Embedding
 from rnnlib.activations import sigmoid, tanh, softmax, log_softmax
 from rnnlib.heads import Head
 from rnnlib.losses import mse, binary_cross_entropy_with_logits, softmax_cross_entropy
@@ -45,7 +46,7 @@ from rnnlib.torch_interop import to_torch_state_dict, from_torch_state_dict
 # and ``from rnnlib.figures import ch04`` (need matplotlib and ipywidgets).
 
 __all__ = [
-    "RNN", "LSTM", "GRU",
+    "RNN", "LSTM", "GRU", "Embedding",
     "sigmoid", "tanh", "softmax", "log_softmax",
     "Head", "mse", "binary_cross_entropy_with_logits", "softmax_cross_entropy",
     "SGD", "Momentum", "Adam",

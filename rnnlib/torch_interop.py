@@ -1,4 +1,4 @@
-"""Convert parameters between rnnlib cells and single-layer ``torch.nn.RNN/LSTM/GRU``.
+"""Convert parameters between rnnlib cells or stacks and ``torch.nn.RNN/LSTM/GRU``.
 
 rnnlib never imports torch: the functions take and return plain dicts of
 numpy arrays (``from_torch_state_dict`` also accepts CPU tensors, which
@@ -15,6 +15,12 @@ bias_hh``; except the n block of the GRU (variant="pytorch"), where
 in the n block) into ``bias_hh``. The gate orders already agree (LSTM i, f, g,
 o; GRU r, z, n), so the weights are copied unchanged.
 
+A :class:`rnnlib.layers.RecurrentStack` converts to a module with
+``num_layers`` and ``bidirectional`` set: its cell "l1_reverse" (parameters
+"l1_reverse.W", ...) holds PyTorch's "weight_ih_l1_reverse",
+"weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse", with the
+same rules per cell.
+
 Example
 -------
 >>> import torch                                                  # doctest: +SKIP
@@ -28,6 +34,7 @@ import numpy as np
 
 from rnnlib._checks import as_float_array, check_keys, check_shape
 from rnnlib.gru import GRU
+from rnnlib.layers import RecurrentStack
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
 
@@ -57,19 +64,23 @@ def to_torch_state_dict(cell, params):
 
     Parameters
     ----------
-    cell : RNN, LSTM or GRU
+    cell : RNN, LSTM, GRU or RecurrentStack
         RNN with activation "tanh" or "relu" (``nonlinearity=`` in torch);
-        GRU only with variant="pytorch".
+        GRU only with variant="pytorch"; a stack of those.
     params : dict
-        ``{"W": (G*H, D+H), "b": (G*H,)}`` (+ "b_hn" (H,) for the GRU).
+        ``{"W": (G*H, D+H), "b": (G*H,)}`` (+ "b_hn" (H,) for the GRU); for a
+        stack its flat parameters ("l0.W", "l0_reverse.W", ...).
 
     Returns
     -------
     dict
         "weight_ih_l0" (G*H, D), "weight_hh_l0" (G*H, H), "bias_ih_l0" (G*H,),
         "bias_hh_l0" (G*H,): new arrays; load into torch with
-        ``{k: torch.from_numpy(v) for k, v in sd.items()}``.
+        ``{k: torch.from_numpy(v) for k, v in sd.items()}``. For a stack,
+        these four for every layer and direction ("_l1_reverse" etc.).
     """
+    if isinstance(cell, RecurrentStack):
+        return _stack_to_torch(cell, params)
     _check_cell(cell)
     p = cell._params(params)
     D, H = cell.input_size, cell.hidden_size
@@ -89,8 +100,9 @@ def from_torch_state_dict(cell, state_dict, dtype=None):
 
     Parameters
     ----------
-    cell : RNN, LSTM or GRU
-        Must match the torch module's sizes, and kind (GRU: variant="pytorch").
+    cell : RNN, LSTM, GRU or RecurrentStack
+        Must match the torch module's sizes, and kind (GRU: variant="pytorch");
+        a stack also its ``num_layers`` and ``bidirectional``.
     state_dict : dict
         Keys "weight_ih_l0" (G*H, D), "weight_hh_l0" (G*H, H), "bias_ih_l0",
         "bias_hh_l0" (G*H,) as numpy arrays or CPU tensors (e.g.
@@ -102,8 +114,11 @@ def from_torch_state_dict(cell, state_dict, dtype=None):
     Returns
     -------
     dict
-        ``{"W": (G*H, D+H), "b": (G*H,)}`` (+ "b_hn" (H,) for the GRU), new arrays.
+        ``{"W": (G*H, D+H), "b": (G*H,)}`` (+ "b_hn" (H,) for the GRU), new
+        arrays; for a stack its flat parameters ("l0.W", ...).
     """
+    if isinstance(cell, RecurrentStack):
+        return _stack_from_torch(cell, state_dict, dtype)
     _check_cell(cell)
     check_keys("state_dict", state_dict, KEYS)
     D, H, G = cell.input_size, cell.hidden_size, cell.num_blocks
@@ -126,4 +141,40 @@ def from_torch_state_dict(cell, state_dict, dtype=None):
     if isinstance(cell, GRU):
         params["b"][2 * H :] = sd["bias_ih_l0"][2 * H :]
         params["b_hn"] = sd["bias_hh_l0"][2 * H :].copy()
+    return params
+
+
+def _stack_keys(prefix):
+    """PyTorch's names of one cell of a stack: "l1_reverse" -> "weight_ih_l1_reverse", ..."""
+    return [key.replace("_l0", "_" + prefix) for key in KEYS]
+
+
+def _renamed(exc, prefix):
+    """``exc`` with the single-cell key names ("..._l0") replaced by the stack cell's."""
+    return type(exc)(str(exc).replace("_l0'", f"_{prefix}'").replace("'l0'", f"'{prefix}'"))
+
+
+def _stack_to_torch(stack, params):
+    out = {}
+    for prefix, cell, _, _ in stack.units():
+        try:
+            sd = to_torch_state_dict(cell, stack.unit_params(params, prefix))
+        except (TypeError, ValueError) as exc:  # name the stack's key
+            raise type(exc)(str(exc).replace("params['", f"params['{prefix}.", 1)) from None
+        out.update(zip(_stack_keys(prefix), sd.values()))
+    return out
+
+
+def _stack_from_torch(stack, state_dict, dtype):
+    required = [key for prefix, _, _, _ in stack.units() for key in _stack_keys(prefix)]
+    check_keys("state_dict", state_dict, tuple(required))
+    params = {}
+    for prefix, cell, _, _ in stack.units():
+        sub = {key: state_dict[name] for key, name in zip(KEYS, _stack_keys(prefix))}
+        try:
+            p = from_torch_state_dict(cell, sub, dtype)
+        except (TypeError, ValueError) as exc:
+            raise _renamed(exc, prefix) from None
+        dtype = p["W"].dtype  # every cell follows the first one's dtype
+        params.update({f"{prefix}.{k}": v for k, v in p.items()})
     return params

@@ -106,6 +106,12 @@ def perplexity(mean_cross_entropy):
 REFERENCES = {name: obj for name, obj in globals().items() if name in check.CHECKERS}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_hints():
+    """Every test starts as a first attempt (the second failure in a row shows more)."""
+    check.engine._FAILURES.clear()
+
+
 def todo(*args):
     raise NotImplementedError("your code here")
 
@@ -155,8 +161,8 @@ def test_wrong_answer_names_the_case_and_the_expected_value(capsys):
         return h_t + 1.0 if len(x_t) == 1 else h_t
 
     result, out = run("rnn_step", off_for_one_sequence, capsys)
-    assert not result and result.failed == 2
-    m = re.fullmatch(r"Check 2 of 6 failed \(a batch of 1, D=1, H=1\): expected h_t = \[\[(\S+)\]\], "
+    assert not result and result.failed == 4
+    m = re.fullmatch(r"Check 4 of 6 failed \(a batch of 1, D=1, H=1\): expected h_t = \[\[(\S+)\]\], "
                      r"got \[\[(\S+)\]\]\. Hint: .+\n", out)
     assert m, out
     expected, got = map(float, m.groups())
@@ -164,15 +170,17 @@ def test_wrong_answer_names_the_case_and_the_expected_value(capsys):
 
 
 def test_large_arrays_show_the_worst_entry(capsys):
-    result, out = run("rnn_step", lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh.T), capsys)
-    assert re.match(r"Check 1 of 6 failed \(a batch of 3, D=2, H=4\): expected h_t\[\d, \d\] = \S+, got \S+ "
+    result, out = run("rnn_step", lambda x, h, Wx, Wh, b: np.tanh(2 * (x @ Wx.T) + h @ Wh.T + b), capsys)
+    assert re.match(r"Check 3 of 6 failed \(a batch of 3, D=2, H=4\): expected h_t\[\d, \d\] = \S+, got \S+ "
                     r"\(h_t has shape \(3, 4\)\)\. Hint: ", out), out
 
 
 def test_messages_are_deterministic(capsys):
     wrong = lambda x, h, c, W, b: lstm_step(x, h, c, W[::-1], b)  # noqa: E731 - blocks in the wrong order
     first = run("lstm_step", wrong, capsys)[1]
+    check.engine._FAILURES.clear()
     assert run("lstm_step", wrong, capsys)[1] == first
+    check.engine._FAILURES.clear()
     np.set_printoptions(precision=2)  # a notebook's print options do not change the text
     try:
         assert run("lstm_step", wrong, capsys)[1] == first
@@ -214,13 +222,23 @@ def test_exception_inside_student_code_is_a_sentence(capsys):
 
 def test_wrong_shape_and_type(capsys):
     out = run("gru_candidate", lambda x, h, r, Wx, Wr, b: gru_candidate(x, h, r, Wx, Wr, b).T, capsys)[1]
-    assert "expected h_tilde with shape (3, 4), got shape (4, 3)" in out
+    assert "expected h_tilde with shape (2, 2), got shape (2, 2)" not in out
+    assert "expected h_tilde with shape (3, 4), got shape (4, 3)" in out or "expected h_tilde = " in out
     out = run("lstm_forget_gate", lambda *a: lstm_forget_gate(*a)[0], capsys)[1]
-    assert "expected a tuple of 2 results (f_t, c_f), got an array of shape (3, 4)" in out
+    assert "expected a tuple of 2 results (f_t, c_f), got an array of shape (2, 2). Hint: return both" in out
     out = run("clip_by_global_norm", lambda g, m: (clip_by_global_norm(g, m)[0], [1.0]), capsys)[1]
+    assert "expected norm to be a single number, got a list of 1 items" in out
+    out = run("clip_by_global_norm", lambda g, m: (clip_by_global_norm(g, m)[0], np.array([1.0])), capsys)[1]
     assert "expected norm to be a single number, got an array of shape (1,)" in out
     out = run("sgd_update", lambda p, g, lr: [p[k] - lr * g[k] for k in p], capsys)[1]
-    assert "expected new_params to be a dict, got a list of 1 items" in out
+    assert "expected new_params to be a dict, got a list of 2 items" in out
+
+
+def test_a_list_is_not_an_array(capsys):
+    result, out = run("softmax", lambda z: softmax(z).tolist(), capsys)
+    assert not result and "expected p to be a numpy array, got a list of 3 items" in out
+    assert run("perplexity", lambda ce: np.float64(perplexity(ce)), capsys)[0]  # numpy scalars are numbers
+    assert run("perplexity", lambda ce: np.asarray(perplexity(ce)), capsys)[0]  # and so is a 0-d array
 
 
 def test_not_a_function(capsys):
@@ -230,17 +248,21 @@ def test_not_a_function(capsys):
 
 def test_unstable_softmax_fails_at_1000_with_the_numpy_warning(capsys):
     out = run("softmax", lambda z: np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True), capsys)[1]
-    assert out.startswith("Check 4 of 6 failed (large scores, z = [1000, 999, 998]): expected p = [0.6652, 0.2447, "
-                          "0.09003], got [nan, nan, nan] (numpy warned: overflow encountered in exp).")
+    assert out.startswith('Check 1 of 6 failed (large scores, z = [1000, 999, 998]): numpy warned "overflow '
+                          'encountered in exp" while your function ran, so its result cannot be trusted. Hint: ')
 
 
-def test_naive_sigmoid_passes_with_a_note(capsys):
+def test_naive_sigmoid_fails_at_its_overflow_case(capsys):
     def forget_gate(x_t, h_prev, c_prev, W_fx, W_fh, b_f):
         f_t = 1 / (1 + np.exp(-(x_t @ W_fx.T + h_prev @ W_fh.T + b_f)))
         return f_t, f_t * c_prev
 
     result, out = run("lstm_forget_gate", forget_gate, capsys)
-    assert result and 'Note: numpy warned "overflow encountered in exp" during check 4' in out
+    assert not result and result.failed == 4
+    assert out.startswith('Check 4 of 8 failed (very large pre-activations (biases of +-1000), so the '
+                          'nonlinearities saturate): numpy warned "overflow encountered in exp" while your '
+                          'function ran')
+    assert "Hint: use np.tanh and a stable sigmoid" in out
 
 
 def test_gru_pytorch_convention_is_caught(capsys):
@@ -296,8 +318,8 @@ def test_adding_problem_checks(capsys):
 
 
 def test_gradient_product_vanishing_is_not_zero(capsys):
-    out = run("gradient_product", lambda w, k: 0.0 if w < 1 else w**k, capsys)[1]
-    assert out.startswith("Check 2 of 6 failed (w = 0.2, k = 100: vanishing): expected dh_k/dh_0 = 1.268e-70, got 0.")
+    out = run("gradient_product", lambda w, k: 0.0 if 0 < w < 0.5 else w**k, capsys)[1]
+    assert out.startswith("Check 3 of 6 failed (w = 0.2, k = 100: vanishing): expected dh_k/dh_0 = 1.268e-70, got 0.")
 
 
 def test_float64_student_passes_the_float32_case(capsys):
@@ -320,8 +342,8 @@ def test_an_unreadable_result_is_still_a_sentence(capsys):
             raise RuntimeError("nor a number")
 
     result, out = run("perplexity", lambda ce: Weird(), capsys)
-    assert not result and out.startswith("Check 1 of 5 failed (cross-entropy 1.5 nats): expected perplexity to be "
-                                         "a numpy array of numbers, got a Weird.")
+    assert not result and out.startswith("Check 1 of 5 failed (a perfect model, cross-entropy 0): expected "
+                                         "perplexity to be a single number, got a Weird.")
 
     def bad_index(logits, temperature, rng):
         if temperature <= 0:
@@ -341,10 +363,11 @@ def test_a_surprise_inside_the_checker_is_still_a_sentence(capsys, monkeypatch):
     def broken(*args):
         raise RuntimeError("surprise")
 
-    monkeypatch.setattr(check, "_compare_outputs", broken)
+    monkeypatch.setattr(check.engine, "_compare_outputs", broken)
     result, out = run("perplexity", perplexity, capsys)
-    assert not result and out.startswith("Check 1 of 5 could not be completed (cross-entropy 1.5 nats): the checker "
-                                         "could not read your function's result (RuntimeError: surprise).")
+    assert not result and out.startswith("Check 1 of 5 could not be completed (a perfect model, cross-entropy 0): "
+                                         "the checker could not read your function's result (RuntimeError: "
+                                         "surprise).")
 
 
 @pytest.mark.parametrize("name", sorted(check.CHECKERS))
@@ -353,3 +376,144 @@ def test_every_checker_is_documented_with_its_signature(name):
     assert listed, f"the module docstring does not list check.{name}"
     assert listed.group(1) in check.CHECKERS[name].__doc__.replace("\n    ", " ")
     assert "Returns\n    -------\n    CheckResult" in check.CHECKERS[name].__doc__
+
+
+# ------------------------------------------------ hints, refusals, warnings
+
+
+def _flipped_gru_step(x_t, h_prev, W, b):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a_r, a_z, _ = _gates(x_t, h_prev, W, b, 3)
+    r_t, z_t = _sigmoid(a_r), _sigmoid(a_z)
+    n_t = gru_candidate(x_t, h_prev, r_t, W[2 * H:, :D], W[2 * H:, D:], b[2 * H:])
+    return z_t * h_prev + (1 - z_t) * n_t  # the slip: z_t weights h_prev
+
+
+def _lstm_step_without_bias(x_t, h_prev, c_prev, W, b):
+    return lstm_step(x_t, h_prev, c_prev, W, np.zeros_like(b))
+
+
+def _lstm_wrapper(x_t, h_prev, c_prev, W, b):
+    from rnnlib.lstm import LSTM
+
+    _, state, _ = LSTM(x_t.shape[1], h_prev.shape[1]).step({"W": W, "b": b}, x_t, {"h": h_prev, "c": c_prev})
+    return state["h"], state["c"]
+
+
+def test_flipped_update_gate_is_named(capsys):
+    result, out = run("gru_step", _flipped_gru_step, capsys)
+    assert not result and result.failed == 1
+    assert "Hint: your update gate is flipped: in the book's GRU z_t weights the candidate" in out
+
+
+def test_reset_after_the_matrix_is_named(capsys):
+    def reset_after(x_t, h_prev, r_t, W_hx, W_hr, b_h):
+        return np.tanh(x_t @ W_hx.T + r_t * (h_prev @ W_hr.T) + b_h)
+
+    out = run("gru_candidate", reset_after, capsys)[1]
+    assert "Hint: your r_t multiplies after the matrix" in out
+
+
+def test_missing_bias_is_named_first(capsys):
+    result, out = run("lstm_step", _lstm_step_without_bias, capsys)
+    assert not result and result.failed == 1
+    assert out.startswith("Check 1 of 7 failed (zero input, state and memory, so c_t = i_t * g_t from the biases)")
+    assert "Hint: your h_t and c_t equal the step without the bias: did you add b?" in out
+
+
+def test_general_hint_first_then_more(capsys):
+    def wrong(x_t, h_prev, c_prev, W, b):
+        h_t, c_t = lstm_step(x_t, h_prev, c_prev, W, b)
+        return (h_t * 1.5 if len(x_t) == 3 else h_t), c_t  # wrong on plain batches, matches no slip
+
+    spec = check.lstm_step.spec
+    first = run("lstm_step", wrong, capsys)[1]
+    second = run("lstm_step", wrong, capsys)[1]
+    assert first.rstrip().endswith(spec.hint) and spec.more not in " ".join(first.split())
+    assert " ".join(second.split()).endswith(f"{spec.hint} {spec.more}")
+    run("lstm_step", lstm_step, capsys)  # a pass starts over
+    assert run("lstm_step", wrong, capsys)[1] == first
+
+
+@pytest.mark.parametrize("name", sorted(check.CHECKERS))
+def test_general_hint_does_not_give_the_answer(name):
+    """The first hint names ideas, not the line of code (no `np.` call, no `rng.choice`, no dict comprehension)."""
+    hint = check.CHECKERS[name].spec.hint
+    assert not re.search(r"np\.\w+\(|rng\.\w+\(|\{k: |\bfor k in\b", hint), hint
+
+
+@pytest.mark.parametrize("checker, cheat, called", [
+    ("lstm_step", _lstm_wrapper, "LSTM.step"),
+    ("lstm_forget_gate", lambda x, h, c, Wx, Wh, b: _lstm_forget_via_forward(x, h, c, Wx, Wh, b), "LSTM.forward"),
+    ("gru_step", lambda x, h, W, b: __import__("rnnlib").GRU(x.shape[1], h.shape[1]).step(
+        {"W": W, "b": b}, x, {"h": h})[0], "GRU.step"),
+    ("rnn_step", lambda x, h, Wx, Wh, b: __import__("rnnlib").RNN(x.shape[1], h.shape[1]).step(
+        {"W": np.concatenate([Wx, Wh], 1), "b": b}, x, {"h": h})[0], "RNN.step"),
+    ("softmax", lambda z: __import__("rnnlib").softmax(z), "softmax"),
+    ("clip_by_global_norm", lambda g, m: __import__("rnnlib").clip_by_global_norm(g, m), "clip_by_global_norm"),
+    ("clip_elementwise", lambda g, m: __import__("rnnlib").clip_elementwise(g, m), "clip_elementwise"),
+    ("sgd_update", lambda p, g, lr: __import__("rnnlib").SGD(lr).update(p, g, {})[0], "SGD.update"),
+    ("adding_problem", lambda rng, T, B: __import__("rnnlib").adding_problem(rng, T, B), "adding_problem"),
+])
+def test_a_wrapper_around_rnnlib_is_refused(checker, cheat, called, capsys):
+    cheat.__name__ = f"my_{checker}"
+    result, out = run(checker, cheat, capsys)
+    assert not result
+    assert out == (f"check.{checker} refuses `my_{checker}`: it calls rnnlib's `{called}`, the very function "
+                   "this exercise asks you to write. Write it yourself with numpy; the checker compares your "
+                   "result with rnnlib's.\n")
+
+
+def _lstm_forget_via_forward(x_t, h_prev, c_prev, W_fx, W_fh, b_f):
+    from rnnlib import LSTM
+
+    D, H = x_t.shape[1], h_prev.shape[1]
+    W = np.zeros((4 * H, D + H))
+    W[H:2 * H] = np.concatenate([W_fx, W_fh], 1)
+    b = np.zeros(4 * H)
+    b[H:2 * H] = b_f
+    _, trace = LSTM(D, H).forward({"W": W, "b": b}, x_t[None], {"h": h_prev, "c": c_prev})
+    return trace["f"][0], trace["f"][0] * c_prev
+
+
+def test_refusal_sees_through_aliases_and_swallowed_exceptions(capsys):
+    from rnnlib.activations import softmax as imported_before  # a reference taken before the check
+
+    def hidden(z):
+        try:
+            return imported_before(z)
+        except BaseException:  # even this does not hide the call
+            return np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z - z.max(axis=-1, keepdims=True)).sum(
+                axis=-1, keepdims=True)
+
+    result, out = run("softmax", hidden, capsys)
+    assert not result and "it calls rnnlib's `softmax`" in out
+    # the library works again afterwards, and a clean answer that uses other rnnlib functions passes
+    assert np.allclose(imported_before(np.zeros(2)), 0.5)
+    from rnnlib.activations import sigmoid
+
+    def forget_gate(x_t, h_prev, c_prev, W_fx, W_fh, b_f):
+        f_t = sigmoid(x_t @ W_fx.T + h_prev @ W_fh.T + b_f)
+        return f_t, f_t * c_prev
+
+    assert run("lstm_forget_gate", forget_gate, capsys)[0]
+
+
+@pytest.mark.parametrize("name", sorted(check.CHECKERS))
+def test_every_forbidden_path_exists(name):
+    """A renamed rnnlib function must not silently switch a refusal off."""
+    for path in check.CHECKERS[name].spec.forbid:
+        label, function = check.engine._resolve(path)
+        assert function is not None, f"check.{name}: {path} does not resolve to a Python function"
+
+
+def test_a_python_warning_also_fails(capsys):
+    import warnings
+
+    def noisy(mean_cross_entropy):
+        warnings.warn("deprecated thing", DeprecationWarning)
+        return float(np.exp(mean_cross_entropy))
+
+    out = run("perplexity", noisy, capsys)[1]
+    assert out.startswith('Check 1 of 5 failed (a perfect model, cross-entropy 0): Python warned "deprecated thing" '
+                          "while your function ran")

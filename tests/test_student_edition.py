@@ -160,7 +160,7 @@ def test_real_book_student_notebooks(tmp_path):
     assert report["removed_cells"] == tagged
     assert not (out / "book" / "teachers_guide.md").exists()
     # self-contained: the library the notebooks import, installable with pip
-    assert (out / "rnnlib" / "check.py").is_file() and (out / "pyproject.toml").is_file()
+    assert (out / "rnnlib" / "check" / "__init__.py").is_file() and (out / "pyproject.toml").is_file()
     assert not list(out.rglob("__pycache__"))
 
 

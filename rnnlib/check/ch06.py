@@ -1,0 +1,92 @@
+"""Checkers of chapter 6 (remembering across long gaps): the adding problem's generator."""
+
+import numpy as np
+
+from rnnlib.check.engine import Case, Fail, as_numbers, checker, kind, num
+
+__all__ = ["adding_problem"]
+
+
+def _two_arrays(out, shapes):
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise Fail(f"expected a tuple (X, y), got {kind(out)}")
+    arrays = []
+    for value, name, shape in zip(out, ("X", "y"), shapes):
+        a = as_numbers(value, name)
+        if a.shape != shape:
+            raise Fail(f"expected {name} with shape {shape}, got shape {a.shape}")
+        arrays.append(a)
+    return arrays
+
+
+def _adding_properties(T, B, seed):
+    def test(student):
+        X, y = _two_arrays(student(np.random.default_rng(seed), T, B), ((T, B, 2), (B, 1)))
+        values, markers = X[..., 0], X[..., 1]
+        if values.min() < 0 or values.max() > 1:
+            raise Fail(f"expected every value X[t, b, 0] in [0, 1], found {num(values.min())} to {num(values.max())}",
+                        "draw the values with rng.random((T, batch_size)).")
+        if not np.isin(markers, (0.0, 1.0)).all():
+            raise Fail("expected the markers X[t, b, 1] to be 0 or 1", "a marker is 1 at the two chosen steps, 0 elsewhere.")
+        half = T // 2
+        first, second = markers[:half].sum(axis=0), markers[half:].sum(axis=0)
+        bad = np.flatnonzero((first != 1) | (second != 1))
+        if bad.size:
+            b = int(bad[0])
+            raise Fail(
+                f"sequence {b} has {int(first[b])} marker(s) in steps 0..{half - 1} and {int(second[b])} in "
+                f"steps {half}..{T - 1}, expected exactly one in each half",
+                "choose i1 from range(0, T // 2) and i2 from range(T // 2, T) for every sequence.",
+            )
+        target = (values * markers).sum(axis=0)[:, None]
+        if not np.allclose(y, target, rtol=1e-6, atol=1e-9):
+            b = int(np.argmax(np.abs(y - target)))
+            raise Fail(f"expected y[{b}] = {num(target[b, 0])} (the sum of its two marked values), got {num(y[b, 0])}",
+                        "y[b, 0] = X[i1, b, 0] + X[i2, b, 0].")
+    return test
+
+
+def _adding_determinism(student):
+    first = _two_arrays(student(np.random.default_rng(42), 10, 3), ((10, 3, 2), (3, 1)))
+    again = _two_arrays(student(np.random.default_rng(42), 10, 3), ((10, 3, 2), (3, 1)))
+    if not all(np.array_equal(a, b) for a, b in zip(first, again)):
+        raise Fail("two generators with the same seed gave different batches",
+                    "draw every random number from the `rng` argument, never from np.random directly.")
+    other = _two_arrays(student(np.random.default_rng(43), 10, 3), ((10, 3, 2), (3, 1)))
+    if np.array_equal(first[0], other[0]):
+        raise Fail("generators with different seeds gave the same batch", "draw the values and marker positions from `rng`.")
+
+
+@checker(
+    "adding_problem(rng, T, batch_size) -> (X, y)",
+    summary=("`{name}` makes values in [0, 1], one marker in each half, y = the marked sum, and is reproducible "
+        "from its rng"),
+    hint=("X[..., 0] holds the values and X[..., 1] the markers of each sequence; y is the sum of its two marked "
+         "values, and every random number comes from rng."),
+    more=("for every sequence b choose one marked step in the first half (steps 0 .. T//2 - 1) and one in the "
+         "second; y has shape (batch_size, 1)."),
+    forbid=("rnnlib.data.adding_problem",),
+)
+def adding_problem():
+    """Check a generator of the adding problem.
+
+    The student's function::
+
+        {signature}
+
+    X (T, B, 2): ``X[t, b, 0]`` values drawn from U(0, 1), ``X[t, b, 1]``
+    markers, 1 at exactly two steps of each sequence (one in steps
+    ``0 .. T//2 - 1``, one in ``T//2 .. T - 1``) and 0 elsewhere;
+    y (B, 1): the sum of the two marked values. ``rng`` a
+    numpy.random.Generator, the only source of randomness (same seed, same
+    batch). Reference: the properties above (as in
+    :func:`rnnlib.data.adding_problem`).
+    """
+    cases = [
+        Case("T=10, a batch of 4", test=_adding_properties(10, 4, 0)),
+        Case("T=2, a batch of 1: the markers must be at steps 0 and 1", test=_adding_properties(2, 1, 1)),
+        Case("T=7 (odd), a batch of 50", test=_adding_properties(7, 50, 2)),
+        Case("T=100, a batch of 8", test=_adding_properties(100, 8, 3)),
+        Case("the same seed twice, then another seed", test=_adding_determinism),
+    ]
+    return cases

@@ -1,0 +1,504 @@
+"""Stacked and bidirectional recurrent layers over any cell, with padding masks.
+
+A ``RecurrentStack`` runs ``num_layers`` layers of one cell kind (RNN, LSTM,
+GRU in either variant); layer l > 0 reads the outputs of layer l - 1. With
+``bidirectional=True`` every layer has two cells: the forward one reads
+x_1..x_T, the reverse one reads x_T..x_1, and the layer's output at step t is
+both hidden states side by side (the layout of ``torch.nn.LSTM``)::
+
+    ->h_t = cell_l(x_t, ->h_{t-1})            forward direction, t = 1..T
+    <-h_t = cell_l_reverse(x_t, <-h_{t+1})    reverse direction, t = T..1
+    out_t = [->h_t, <-h_t]                    (B, 2H); (B, H) if not bidirectional
+
+Time-major throughout: inputs ``X`` (T, B, D), outputs (T, B, H) or
+(T, B, 2H). Parameters are one flat dict, with PyTorch's layer names::
+
+    "l0.W", "l0.b"                   layer 0, forward direction (cell's params)
+    "l0_reverse.W", "l0_reverse.b"   layer 0, reverse direction
+    "l1.W" ...                       layer 1 (input size H, or 2H if bidirectional)
+
+(``GRU(variant="pytorch")`` adds "l0.b_hn" etc.). States stack the cells'
+states as ``torch.nn.LSTM`` does: ``{"h": (L*K, B, H)}`` (LSTM also "c"), K
+= 2 directions or 1, with entry ``l*K + k`` for layer l, direction k (0
+forward, 1 reverse).
+
+Padding. A batch of sequences of different lengths is stored padded to T
+steps, ``lengths[b]`` (B,) giving each one's own length (or a (T, B) mask,
+True on the real steps, which must come first). Sequence b then gets exactly
+what it would get alone (to rounding): the forward direction reads its steps
+``0..lengths[b]-1``; the reverse direction starts at its own last step
+``lengths[b]-1``, not at the padding; the final state of each direction is
+the state after the sequence's own last step; outputs at padded steps are
+0; padded inputs get zero gradient and never change the result.
+
+How the mask is implemented. A recurrent cell is causal, so steps after
+``lengths[b]`` cannot change earlier outputs: the forward direction runs the
+cell on the padded batch as is and reads each final state at step
+``lengths[b]-1``. The reverse direction runs the cell on each sequence
+reversed within its own length (``x_{len-1}, ..., x_0``, then the padding).
+Backward is linear in the upstream gradients: the gradients at padded steps
+are set to zero (so nothing flows back from the padding), the gradient on a
+final h enters as an output gradient at step ``lengths[b]-1``, and a
+gradient on a final LSTM cell state c (which is not an output) is sent back
+from its own step by one extra backward call per distinct length.
+"""
+
+import numbers
+
+import numpy as np
+
+from rnnlib._cell import Cell, Trace
+from rnnlib._checks import check_keys, check_size, float_input
+from rnnlib._frozen import Frozen
+
+__all__ = ["RecurrentStack", "length_mask", "lengths_from_mask"]
+
+
+# --------------------------------------------------------------- masks
+def _check_lengths(lengths, T, B):
+    """``lengths`` as a new (B,) intp array with every entry in [1, T]."""
+    try:
+        arr = np.asarray(lengths)
+    except ValueError as exc:  # ragged nested lists
+        raise TypeError(f"lengths: expected a (B,) integer array, got {type(lengths).__name__} ({exc})")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"lengths: expected a (B,) integer array, got dtype {arr.dtype}")
+    if arr.shape != (B,):
+        raise ValueError(f"lengths: expected shape (B,) with B={B} (the batch of X), got {arr.shape}")
+    bad = np.flatnonzero((arr < 1) | (arr > T))
+    if bad.size:
+        b = int(bad[0])
+        raise ValueError(f"lengths: expected lengths in [1, {T}] (T={T}, the steps of X), got {arr[b]} at index {b}")
+    return arr.astype(np.intp)
+
+
+def length_mask(lengths, T):
+    """Padding mask from sequence lengths: ``mask[t, b] = t < lengths[b]``.
+
+    Parameters
+    ----------
+    lengths : array_like of int
+        (B,) lengths, each in ``[1, T]``.
+    T : int
+        Number of (padded) steps.
+
+    Returns
+    -------
+    numpy.ndarray
+        (T, B) bool, True on the real steps of each sequence (time-major).
+    """
+    T = check_size("T", T)
+    shape = np.shape(lengths)
+    if len(shape) != 1:
+        raise ValueError(f"lengths: expected shape (B,), got {shape}")
+    lengths = _check_lengths(lengths, T, shape[0])
+    return np.arange(T)[:, None] < lengths[None, :]
+
+
+def lengths_from_mask(mask):
+    """Sequence lengths from a padding mask whose real steps come first.
+
+    Parameters
+    ----------
+    mask : array_like of bool (or 0/1 integers)
+        (T, B), True (1) on the real steps of each sequence; every column
+        must be a run of True followed by False only, with at least one True.
+
+    Returns
+    -------
+    numpy.ndarray
+        (B,) int lengths, ``lengths[b] = mask[:, b].sum()``.
+    """
+    try:
+        m = np.asarray(mask)
+    except ValueError as exc:
+        raise TypeError(f"mask: expected a (T, B) boolean array, got {type(mask).__name__} ({exc})")
+    if m.dtype.kind not in "biu":
+        raise TypeError(f"mask: expected a (T, B) boolean array, got dtype {m.dtype}")
+    if m.ndim != 2 or 0 in m.shape:
+        raise ValueError(f"mask: expected shape (T, B), got {m.shape}")
+    if m.dtype.kind != "b" and not np.isin(m, (0, 1)).all():
+        raise ValueError("mask: expected booleans or 0/1 integers, got other values")
+    m = m.astype(bool)
+    lengths = m.sum(axis=0)
+    if (lengths == 0).any():
+        b = int(np.flatnonzero(lengths == 0)[0])
+        raise ValueError(f"mask: expected at least one True step in every sequence, got none in column {b}")
+    prefix = np.arange(m.shape[0])[:, None] < lengths[None, :]
+    if not np.array_equal(m, prefix):
+        b = int(np.flatnonzero((m != prefix).any(axis=0))[0])
+        raise ValueError(
+            f"mask: expected the real steps first (True then False) in every column, got a gap in column {b}; "
+            "left-padded or gapped sequences are not supported"
+        )
+    return lengths.astype(np.intp)
+
+
+def _reverse_index(lengths, T):
+    """(T, B) index that reverses each sequence within its own length: ``t -> lengths[b]-1-t``.
+
+    Padded steps (t >= lengths[b]) stay in place; applying the index twice
+    is the identity.
+    """
+    t = np.arange(T)[:, None]
+    return np.where(t < lengths, lengths - 1 - t, t)
+
+
+def _take_steps(A, index):
+    """``A[index[t, b], b]`` for all t, b: A (T, B, n), index (T, B)."""
+    return np.take_along_axis(A, index[:, :, None], axis=0)
+
+
+def _initial_grad(grads, key):
+    """A cell backward's gradient on the initial state ``key`` ("h" or "c")."""
+    return grads[key] if key in grads else grads[key + "0"]  # older cells name it "h0"/"c0"
+
+
+def _prefix_trace(trace, L, batch):
+    """The trace of steps 0..L-1 of the sequences ``batch`` (an index array): a cell trace's entries
+    are (T, B, ...) arrays plus "state0" (dict of (B, H))."""
+    out = Trace()
+    for key, value in trace.items():
+        if key == "state0":
+            out[key] = {k: v[batch] for k, v in value.items()}
+        else:
+            out[key] = value[:L, batch]
+    return out
+
+
+# ------------------------------------------------------------ one direction
+def _direction_forward(cell, p, X, state0, lengths, reverse):
+    """One cell over X (T, B, in) with per-sequence lengths; returns (out (T, B, H), trace, final)."""
+    T, B = X.shape[:2]
+    full = bool((lengths == T).all())
+    index = _reverse_index(lengths, T) if reverse else None
+    Xd = _take_steps(X, index) if reverse else X  # the reverse cell reads x_{len-1} .. x_0, then padding
+    H_seq, trace = cell.forward(p, Xd, state0)
+    if full:
+        final = trace.final_state
+    else:
+        last, cols = lengths - 1, np.arange(B)
+        final = {k: trace[k][last, cols].copy() for k in cell.state_names}  # state after each own last step
+    out = _take_steps(H_seq, index) if reverse else H_seq.copy()  # in the original time order
+    if not full:
+        out[np.arange(T)[:, None] >= lengths] = 0  # outputs at padded steps are 0
+    return out, trace, final
+
+
+def _direction_backward(cell, p, trace, dout, dfinal, lengths, reverse):
+    """Gradients of one direction: (param grads, dX (T, B, in), initial-state grads)."""
+    T, B = dout.shape[:2]
+    full = bool((lengths == T).all())
+    index = _reverse_index(lengths, T) if reverse else None
+    dH = _take_steps(dout, index) if reverse else dout.copy()  # in the cell's own time order
+    if full:
+        grads = cell.backward(p, trace, dH, dfinal)
+        dX = grads["X"]
+        d0 = {k: _initial_grad(grads, k) for k in cell.state_names}
+    else:
+        padded = np.arange(T)[:, None] >= lengths
+        dH[padded] = 0  # nothing flows back from the padding
+        last, cols = lengths - 1, np.arange(B)
+        if "h" in dfinal:
+            dH[last, cols] += dfinal["h"]  # the final h is the output at each own last step
+        grads = cell.backward(p, trace, dH, None)
+        dX = grads["X"]
+        d0 = {k: _initial_grad(grads, k).copy() for k in cell.state_names}
+        other = {k: v for k, v in dfinal.items() if k != "h"}  # LSTM's c: not an output
+        if other:
+            for L in np.unique(lengths):
+                batch = np.flatnonzero(lengths == L)
+                sub = cell.backward(p, _prefix_trace(trace, L, batch), None, {k: v[batch] for k, v in other.items()})
+                for k in cell.param_shapes():
+                    grads[k] = grads[k] + sub[k]
+                dX[:L, batch] += sub["X"]
+                for k in cell.state_names:
+                    d0[k][batch] += _initial_grad(sub, k)
+        dX[padded] = 0  # padded inputs never change the result
+    if reverse:
+        dX = _take_steps(dX, index)
+    return {k: grads[k] for k in cell.param_shapes()}, dX, d0
+
+
+# ------------------------------------------------------------------ stack
+class RecurrentStack(Frozen):
+    """``num_layers`` layers of one recurrent cell kind, optionally bidirectional.
+
+    Parameters
+    ----------
+    cell : RNN, LSTM or GRU
+        The cell of layer 0 (its input size D and hidden size H); the
+        layers above get the same kind and options with input size H (2H
+        if bidirectional).
+    num_layers : int, optional
+        L, the number of stacked layers (default 1).
+    bidirectional : bool, optional
+        Add a reverse-direction cell to every layer (default False).
+
+    Notes
+    -----
+    Parameters: a flat dict, ``"l{l}.{name}"`` and ``"l{l}_reverse.{name}"``
+    for every cell parameter name (module docstring). State:
+    ``{"h": (L*K, B, H)}`` (LSTM also "c"), K = 2 if bidirectional else 1.
+    Outputs (T, B, K*H). No dropout between layers (``torch``'s default 0).
+    """
+
+    def __init__(self, cell, num_layers=1, bidirectional=False):
+        if not isinstance(cell, Cell):
+            raise TypeError(f"cell: expected an rnnlib cell (RNN, LSTM or GRU), got {type(cell).__name__}")
+        L = check_size("num_layers", num_layers)
+        if not isinstance(bidirectional, (bool, np.bool_)):
+            raise TypeError(f"bidirectional: expected True or False, got {type(bidirectional).__name__}")
+        K = 2 if bidirectional else 1
+        H = cell.hidden_size
+        cells = (cell,) + tuple(type(cell)(K * H, H, **cell._options()) for _ in range(L - 1))
+        self._set(cells=cells, num_layers=L, bidirectional=bool(bidirectional), input_size=cell.input_size,
+                  hidden_size=H)
+
+    def __repr__(self):
+        return f"RecurrentStack({self.cells[0]!r}, num_layers={self.num_layers}, bidirectional={self.bidirectional})"
+
+    # ----------------------------------------------------------------- sizes
+    @property
+    def num_directions(self):
+        """K: 2 if bidirectional, else 1."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self):
+        """K*H, the size of each step's output."""
+        return self.num_directions * self.hidden_size
+
+    @property
+    def state_names(self):
+        """The cell's state names: ("h",) or ("h", "c") for the LSTM."""
+        return self.cells[0].state_names
+
+    def units(self):
+        """The (prefix, cell, layer, direction) of every cell, in state order ``l*K + k``.
+
+        Returns
+        -------
+        list of tuple
+            ``("l0", cell, 0, 0), ("l0_reverse", cell, 0, 1), ("l1", ...)``;
+            a prefix names the cell's parameters (``prefix + ".W"``) and its
+            trace entry.
+        """
+        return [(f"l{l}" + ("_reverse" if k else ""), self.cells[l], l, k)
+                for l in range(self.num_layers) for k in range(self.num_directions)]
+
+    def param_shapes(self):
+        """Dict ``{"l0.W": (G*H, D+H), ...}`` of every parameter (see the module docstring)."""
+        return {f"{prefix}.{k}": s for prefix, cell, _, _ in self.units() for k, s in cell.param_shapes().items()}
+
+    def num_params(self):
+        """Total number of scalar parameters (sum over the L*K cells)."""
+        return sum(cell.num_params() for _, cell, _, _ in self.units())
+
+    def unit_params(self, params, prefix):
+        """The parameters of one cell, e.g. ``unit_params(params, "l1_reverse")`` -> ``{"W": ..., "b": ...}``.
+
+        Parameters
+        ----------
+        params : dict
+            The stack's flat parameters.
+        prefix : str
+            A prefix of ``units()``: "l0", "l0_reverse", "l1", ...
+
+        Returns
+        -------
+        dict
+            The cell's parameter dict, the same arrays (no copy).
+        """
+        units = {u[0]: u[1] for u in self.units()}
+        if prefix not in units:
+            raise ValueError(f"prefix: expected one of {tuple(units)}, got {prefix!r}")
+        check_keys("params", params, tuple(self.param_shapes()))
+        return {k: params[f"{prefix}.{k}"] for k in units[prefix].param_shapes()}
+
+    def init(self, rng, dtype=np.float64, scheme="pytorch", **cell_options):
+        """New parameters: each cell's ``init`` in the order of ``units()``.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of randomness.
+        dtype : numpy dtype, optional
+            float64 (default) or float32.
+        scheme : {"pytorch", "xavier", "orthogonal"}, optional
+            Passed to every cell's ``init`` (default "pytorch").
+        **cell_options
+            Further ``init`` arguments of the cell (e.g. ``forget_bias`` of the LSTM).
+
+        Returns
+        -------
+        dict
+            Flat parameters ``{"l0.W": (G*H, D+H), ...}`` (module docstring).
+        """
+        params = {}
+        for prefix, cell, _, _ in self.units():
+            for k, v in cell.init(rng, dtype, scheme, **cell_options).items():
+                params[f"{prefix}.{k}"] = v
+        return params
+
+    def zero_state(self, batch_size, dtype=np.float64):
+        """Initial state of zeros ``{"h": (L*K, B, H)}`` (LSTM also "c")."""
+        per_cell = self.cells[0].zero_state(batch_size, dtype)
+        return {k: np.zeros((self.num_layers * self.num_directions,) + v.shape, v.dtype) for k, v in per_cell.items()}
+
+    # ------------------------------------------------------------ validation
+    def _params(self, params):
+        out = {}
+        for prefix, cell, _, _ in self.units():
+            p = self.unit_params(params, prefix)
+            try:
+                cell._params(p)
+            except (TypeError, ValueError) as exc:  # name the stack's key, not the cell's
+                msg = str(exc).replace("params['", f"params['{prefix}.", 1)
+                raise type(exc)(msg) from None
+            out[prefix] = p
+        dtypes = {p["W"].dtype for p in out.values()}
+        if len(dtypes) > 1:
+            raise TypeError(f"params: expected one dtype for every cell, got {sorted(str(d) for d in dtypes)}")
+        return out, dtypes.pop()
+
+    def _state(self, name, state, B, dtype, required):
+        if state is None:
+            return self.zero_state(B, dtype) if required else {}
+        check_keys(name, state, self.state_names if required else (), allowed=self.state_names)
+        sizes = {"L*K": self.num_layers * self.num_directions, "B": B, "H": self.hidden_size}
+        return {k: float_input(f"{name}[{k!r}]", v, ("L*K", "B", "H"), sizes, dtype) for k, v in state.items()}
+
+    def _lengths(self, lengths, mask, T, B):
+        if lengths is not None and mask is not None:
+            raise ValueError("lengths, mask: expected at most one of them, got both")
+        if mask is not None:
+            lengths = lengths_from_mask(mask)
+            if lengths.shape != (B,) or np.asarray(mask).shape[0] != T:
+                raise ValueError(f"mask: expected shape (T, B) = {(T, B)} (the steps and batch of X), "
+                                 f"got {np.asarray(mask).shape}")
+        if lengths is None:
+            return np.full(B, T, np.intp)
+        return _check_lengths(lengths, T, B)
+
+    # --------------------------------------------------------------- forward
+    def forward(self, params, X, state=None, lengths=None, mask=None):
+        """Run every layer and direction over a (padded) batch of sequences.
+
+        Parameters
+        ----------
+        params : dict
+            Flat parameters ``{"l0.W": ..., ...}``; their dtype is the computation's.
+        X : array_like
+            (T, B, D) inputs, time-major; never modified.
+        state : dict or None
+            ``{"h": (L*K, B, H)}`` (LSTM also "c"): initial states, entry
+            ``l*K + k`` for layer l, direction k; None means zeros.
+        lengths : array_like of int or None
+            (B,) length of each sequence, each in [1, T]; None: all T.
+        mask : array_like of bool or None
+            (T, B) instead of ``lengths``: True on the real steps, which
+            come first in every column.
+
+        Returns
+        -------
+        out : numpy.ndarray
+            (T, B, K*H) outputs of the last layer: ``[->h_t, <-h_t]`` for
+            each step; 0 at padded steps.
+        trace : Trace
+            "X" (T, B, D), "lengths" (B,), "state0" (the initial states),
+            and one entry per cell (prefixes of ``units()``: "l0",
+            "l0_reverse", ...) holding that cell's trace, each (T, B, ...);
+            the reverse cells' traces are in their own reading order (step
+            t of sequence b is x at ``lengths[b]-1-t``).
+            ``trace.final_state``: ``{"h": (L*K, B, H)}`` (LSTM also "c"),
+            each direction's state after the sequence's own last step.
+        """
+        units, dtype = self._params(params)
+        X = float_input("X", X, ("T", "B", "D"), {"D": self.input_size}, dtype)
+        T, B, _ = X.shape
+        state0 = self._state("state", state, B, dtype, required=True)
+        lengths = self._lengths(lengths, mask, T, B)
+        trace = Trace(X=X.copy(), lengths=lengths, state0={k: v.copy() for k, v in state0.items()})
+        final = {k: np.empty_like(v) for k, v in state0.items()}
+        inputs = trace["X"]
+        for l in range(self.num_layers):
+            outs = []
+            for prefix, cell, layer, k in self.units():
+                if layer != l:
+                    continue
+                n = l * self.num_directions + k
+                s0 = {name: v[n] for name, v in state0.items()}
+                out, trace[prefix], fin = _direction_forward(cell, units[prefix], inputs, s0, lengths, k == 1)
+                for name in final:
+                    final[name][n] = fin[name]
+                outs.append(out)
+            inputs = outs[0] if len(outs) == 1 else np.concatenate(outs, axis=2)
+        for value in (trace["X"], lengths):
+            value.flags.writeable = False
+        trace.final_state = final
+        return inputs, trace
+
+    # -------------------------------------------------------------- backward
+    def backward(self, params, trace, dout=None, dfinal_state=None):
+        """Exact backpropagation through every layer, direction and step.
+
+        From the top layer down: the gradient on a layer's output (T, B, K*H)
+        is split into its directions' halves; each cell's ``backward`` gives
+        the gradient on its input, and the two directions' input gradients
+        add up to the gradient on the output of the layer below.
+
+        Parameters
+        ----------
+        params : dict
+            The parameters used by ``forward``.
+        trace : Trace
+            Returned by ``forward``.
+        dout : array_like or None
+            (T, B, K*H) dLoss/dout; None means zeros. Entries at padded
+            steps are ignored (those outputs are constant 0).
+        dfinal_state : dict or None
+            ``{"h": (L*K, B, H)}`` (LSTM also "c"), each key optional: the
+            gradient on ``trace.final_state``.
+
+        Returns
+        -------
+        dict
+            One gradient per parameter ("l0.W", ...), "X" (T, B, D) (0 at
+            padded steps) and the initial states' "h" (L*K, B, H) (LSTM also
+            "c"). Weights are not changed.
+        """
+        units, dtype = self._params(params)
+        if not isinstance(trace, Trace) or "lengths" not in trace:
+            raise TypeError(f"trace: expected the Trace returned by RecurrentStack.forward, got {type(trace).__name__}")
+        check_keys("trace", trace, ("X", "lengths", "state0") + tuple(u[0] for u in self.units()), what="entry")
+        T, B, _ = trace["X"].shape
+        if trace["X"].dtype != dtype:
+            raise TypeError(f"trace: expected dtype {dtype} (the dtype of params), got {trace['X'].dtype}")
+        lengths = trace["lengths"]
+        sizes = {"T": T, "B": B, "K*H": self.output_size}
+        if dout is None:
+            dout = np.zeros((T, B, self.output_size), dtype)
+        dout = float_input("dout", dout, ("T", "B", "K*H"), sizes, dtype)
+        dfinal = self._state("dfinal_state", dfinal_state, B, dtype, required=False)
+        grads = {}
+        d0 = {k: np.zeros((self.num_layers * self.num_directions, B, self.hidden_size), dtype)
+              for k in self.state_names}
+        H = self.hidden_size
+        for l in reversed(range(self.num_layers)):
+            dinputs = 0
+            for prefix, cell, layer, k in self.units():
+                if layer != l:
+                    continue
+                n = l * self.num_directions + k
+                g, dX, d0_n = _direction_backward(
+                    cell, units[prefix], trace[prefix], dout[:, :, k * H : (k + 1) * H],
+                    {name: v[n] for name, v in dfinal.items()}, lengths, k == 1)
+                grads.update({f"{prefix}.{name}": v for name, v in g.items()})
+                for name in d0:
+                    d0[name][n] = d0_n[name]
+                dinputs = dinputs + dX
+            dout = dinputs  # the gradient on the output of the layer below
+        grads["X"] = dout
+        grads.update(d0)
+        return grads
