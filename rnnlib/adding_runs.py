@@ -2,8 +2,8 @@
 
 Chapter 6 compares the simple RNN, the LSTM and the GRU at four sequence
 lengths. One seed per (cell, T) says little, and five seeds of every run take
-far longer than a chapter may (about 15 minutes on one core of a laptop, 25 on a
-busy shared machine), so the chapter loads results made beforehand by this
+far longer than a chapter may (with the two side sweeps, 25 minutes on a busy
+shared two-core machine), so the chapter loads results made beforehand by this
 module. Anyone can reproduce them with one command::
 
     OPENBLAS_NUM_THREADS=1 python -m rnnlib.adding_runs             # all runs; overwrites the shipped files
