@@ -29,14 +29,12 @@ from ``(seed, T, cell)``, so a run gives the same result whether it is run
 alone or inside the whole experiment.
 """
 
-import math
-import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_option, check_size
+from rnnlib._checks import check_dtype, check_option, check_real, check_size
 from rnnlib.data import CharVocab, adding_problem, char_batches, load_text, one_hot
 from rnnlib.gru import GRU
 from rnnlib.losses import mse, softmax_cross_entropy
@@ -66,13 +64,8 @@ __all__ = [
 CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
 
 
-def _check_real(name, value, low=0.0):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > low):
-        raise ValueError(f"{name}: expected a finite number > {low}, got {value!r}")
-    return value
+def _positive(name, value):
+    return check_real(name, value, low=0.0, low_open=True)
 
 
 def _cell_class(cell):
@@ -217,7 +210,7 @@ def adding_experiment(
     max_steps = check_size("max_steps", max_steps)
     window = check_size("window", window)
     test_size = check_size("test_size", test_size)
-    lr, max_norm, stop_mse = _check_real("lr", lr), _check_real("max_norm", max_norm), _check_real("stop_mse", stop_mse)
+    lr, max_norm, stop_mse = _positive("lr", lr), _positive("max_norm", max_norm), _positive("stop_mse", stop_mse)
     dtype = check_dtype("dtype", dtype)
     results = {}
     for T in lengths:
@@ -437,7 +430,7 @@ def split_text(text, held_out=0.1):
     """
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
-    held_out = _check_real("held_out", held_out)
+    held_out = _positive("held_out", held_out)
     if held_out >= 1:
         raise ValueError(f"held_out: expected a fraction in (0, 1), got {held_out!r}")
     cut = int(len(text) * (1 - held_out))
@@ -630,8 +623,8 @@ def train_char_model(
 
     start = time.perf_counter()
     params, history = fit(
-        model, params, batches, Adam(_check_real("lr", lr)), steps,
-        clip=("global", _check_real("max_norm", max_norm)), tbptt=tbptt, progress=progress, callback=evaluate,
+        model, params, batches, Adam(_positive("lr", lr)), steps,
+        clip=("global", _positive("max_norm", max_norm)), tbptt=tbptt, progress=progress, callback=evaluate,
     )
     seconds = time.perf_counter() - start
     eval_steps.append(steps)

@@ -22,9 +22,14 @@ Two conventions (``variant``), time-major (x_t (B, D), h_t (B, H))::
 Cho et al. (2014) write the update the other way around from the book,
 ``h_t = z_t * h_{t-1} + (1 - z_t) * h~_t`` (z keeps the old state, as in
 PyTorch), and put the reset before the matrix (as in the book). Flipping z
-only renames the gate (z <-> 1 - z), but the place of the reset changes the
+only renames the gate (z <-> 1 - z): :meth:`GRU.flip_update_gate` negates the
+z rows of W and b, which converts exactly. The place of the reset changes the
 function, so the two variants cannot be converted into each other exactly;
 only variant="pytorch" converts to and from ``torch.nn.GRU``.
+
+State names: the state is ``{"h": (B, H)}``, and "h" is also the name of its
+gradient in ``backward``'s result (dJ/dh_0) and in ``dfinal_state`` (dJ/dh_T);
+see :mod:`rnnlib._cell`.
 """
 
 import numpy as np
@@ -46,7 +51,7 @@ DOC = {  # fills the shared docstring sections of forward and backward
     "params": '``{"W": (3H, D+H), "b": (3H,)}`` (+ ``"b_hn": (H,)`` for variant="pytorch")',
     "state": '``{"h": (B, H)}``',
     "trace": '"r", "z", "n", "h" (+ "hn" = W_n^h h_{t-1} + b_hn for "pytorch")',
-    "grads": '"W" (3H, D+H), "b" (3H,) (+ "b_hn" (H,)), "X" (T, B, D), "h0" (B, H)',
+    "grads": '"W" (3H, D+H), "b" (3H,) (+ "b_hn" (H,)), "X" (T, B, D), "h" (B, H) (the gradient on the initial state)',
 }
 
 
@@ -78,6 +83,42 @@ class GRU(Cell):
 
     def _options(self):
         return {"variant": self.variant}
+
+    def flip_update_gate(self, params):
+        """Parameters for the opposite meaning of the update gate: the z rows of W and b negated.
+
+        Sources differ on what z_t keeps. This cell's ``h_t`` is
+        ``(1 - z_t) h_{t-1} + z_t n_t`` ("book") or ``(1 - z_t) n_t + z_t h_{t-1}``
+        ("pytorch"); a GRU written the other way round uses ``z'_t = 1 - z_t``
+        in the same place. Since ``1 - sigmoid(a) = sigmoid(-a)``, negating the
+        z block of the pre-activation (rows ``H:2H`` of "W" and "b", i.e.
+        ``W_z^x``, ``W_z^h``, ``b_z``) turns one into the other exactly::
+
+            z'_t = sigmoid(-(W_z^x x_t + W_z^h h_{t-1} + b_z)) = 1 - z_t
+
+        Everything else (r, n, "b_hn") is unchanged, and the flip is its own
+        inverse. To load Cho et al.'s (2014) GRU, which puts the reset before
+        the matrix like the book but lets z keep the old state
+        (``h_t = z_t h_{t-1} + (1 - z_t) h~_t``), into ``GRU(variant="book")``,
+        pass its weights (in r, z, n order) through this function. It does not
+        change where the reset acts: that is ``variant``.
+
+        Parameters
+        ----------
+        params : dict
+            ``{"W": (3H, D+H), "b": (3H,)}`` (+ "b_hn").
+
+        Returns
+        -------
+        dict
+            New parameters with ``W[H:2H]`` and ``b[H:2H]`` negated.
+        """
+        p = self._params(params)
+        H = self.hidden_size
+        out = {k: v.copy() for k, v in p.items()}
+        out["W"][H : 2 * H] *= -1
+        out["b"][H : 2 * H] *= -1
+        return out
 
     @document(FORWARD_SECTIONS, **DOC)
     def forward(self, params, X, state=None):
@@ -191,7 +232,7 @@ class GRU(Cell):
         rz, n_rows = slice(0, 2 * H), slice(2 * H, None)
         h_blocks = [(rz, dA[:, :, rz], H_prev), (n_rows, dA[:, :, n_rows], H_prev * r)]
         dW, db, dX = linear_backward(p["W"], X, [(slice(None), dA)], h_blocks)
-        return {"W": dW, "b": db, "X": dX, "h0": dh_next}
+        return {"W": dW, "b": db, "X": dX, "h": dh_next}
 
     @staticmethod
     def _step_pytorch(a, h_prev, h, Wh, b_hn, work, hn):
@@ -244,4 +285,4 @@ class GRU(Cell):
         x_blocks = [(rz, dA[:, :, rz]), (slice(2 * H, None), dA_n)]
         dW, db, dX = linear_backward(p["W"], X, x_blocks, [(slice(None), dA, H_prev)])
         db_hn = dA[:, :, 2 * H :].sum(axis=(0, 1))  # b_hn is added to hn
-        return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h0": dh_next}
+        return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h": dh_next}

@@ -17,6 +17,11 @@ Equations, at every step t (time-major: x_t (B, D), states (B, H))::
 
 ``*`` is the element-wise (Hadamard) product; in code ``W_i^x x_t`` is
 ``x_t @ W[0:H, :D].T``.
+
+State names: the state is ``{"h": (B, H), "c": (B, H)}`` (h_t and C_t), and
+the same two names are used for their gradients: ``backward`` returns dJ/dh_0
+and dJ/dC_0 as "h" and "c", and ``dfinal_state`` takes dJ/dh_T and dJ/dC_T as
+"h" and "c" (see :mod:`rnnlib._cell`).
 """
 
 import numpy as np
@@ -35,7 +40,7 @@ DOC = {  # fills the shared docstring sections of forward and backward
     "params": '``{"W": (4H, D+H), "b": (4H,)}``',
     "state": '``{"h": (B, H), "c": (B, H)}``',
     "trace": '"i", "f", "g", "o", "c" (C_t), "tanh_c", "h"',
-    "grads": '"W" (4H, D+H), "b" (4H,), "X" (T, B, D), "h0" (B, H), "c0" (B, H)',
+    "grads": '"W" (4H, D+H), "b" (4H,), "X" (T, B, D), "h" (B, H), "c" (B, H) (gradients on the initial state)',
 }
 INIT_DOC = {
     "extra": """
@@ -161,4 +166,4 @@ class LSTM(Cell):
             np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1} into h_{t-1}
         H_prev = Previous(Hs, trace["state0"]["h"])
         dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
-        return {"W": dW, "b": db, "X": dX, "h0": dh_next, "c0": dc_next}
+        return {"W": dW, "b": db, "X": dX, "h": dh_next, "c": dc_next}

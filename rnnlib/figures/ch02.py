@@ -205,7 +205,7 @@ def w3_descent(lr, W_3=2.0, steps=W3_STEPS):
 
 @functools.lru_cache(maxsize=1)
 def _w3_curve():
-    grid = np.linspace(-5.0, 7.0, 241)
+    grid = np.linspace(-5.0, 4.4, 189)  # J(W_3) <= 0.2 (the axes' top) up to 4.45, 0.34 at 7
     return grid, np.array([w3_loss_and_grad(w)[0] for w in grid])
 
 
@@ -218,7 +218,7 @@ def _w3_setup(fig):
     (path,) = left.plot([], [], "-o", color="C1", ms=4, lw=1, label="gradient-descent steps")
     left.plot([2.0], [w3_loss_and_grad(2.0)[0]], "s", color="C3", ms=7, label="start W\u2083 = 2")
     left.set(xlim=(grid[0], grid[-1]), ylim=(0.0, 0.2), xlabel="output weight W\u2083", ylabel="training loss J",
-             xticks=range(-4, 7, 2), yticks=[0, 0.05, 0.1, 0.15, 0.2])
+             xticks=range(-4, 5, 2), yticks=[0, 0.05, 0.1, 0.15, 0.2])
     left.legend(loc="upper right", fontsize=8)
     (losses,) = right.plot([], [], "-o", color="C1", ms=3)
     right.set(xlabel="step", ylabel="J", ylim=(0.0, 0.2), xlim=(-0.5, W3_STEPS + 0.5),

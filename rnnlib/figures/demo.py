@@ -22,7 +22,10 @@ __all__ = ["gradient_factors", "gradient_power"]
 
 LOG10_MAX = float(np.log10(np.finfo(np.float64).max))
 LOG10_MIN = float(np.log10(np.finfo(np.float64).smallest_subnormal))
-Y_LIMIT = 360
+# The y range holds the exact line at every slider value: k log10(w) runs from
+# 500 * log10(0.1) = -500 to 500 * log10(5) = 349.5.
+Y_LIMITS = (-520, 370)
+Y_LIMIT = 360  # chapter 3's figure (rnnlib.figures.ch03) draws on -Y_LIMIT..Y_LIMIT
 ARROW = {"arrowstyle": "->", "color": "C3", "shrinkB": 6}
 
 
@@ -69,8 +72,8 @@ def _power_label(exponent):
 def _setup(fig):
     """Axes, float64 limit bands, labels and empty artists: everything that does not move."""
     ax = fig.add_subplot()
-    ax.axhspan(LOG10_MAX, Y_LIMIT, color="C3", alpha=0.1, lw=0)
-    ax.axhspan(-Y_LIMIT, LOG10_MIN, color="C3", alpha=0.1, lw=0)
+    ax.axhspan(LOG10_MAX, Y_LIMITS[1], color="C3", alpha=0.1, lw=0)
+    ax.axhspan(Y_LIMITS[0], LOG10_MIN, color="C3", alpha=0.1, lw=0)
     ax.text(0.01, 0.985, "float64 overflow: inf", transform=ax.transAxes, va="top", color="C3")
     ax.text(0.01, 0.015, "float64 underflow: 0", transform=ax.transAxes, va="bottom", color="C3")
     (product,) = ax.plot([], [], color="C0", lw=4, alpha=0.5, label="float64 product $w \\cdot w \\cdots w$")
@@ -81,9 +84,9 @@ def _setup(fig):
         note = ax.annotate("", (0, y), xytext=(0.97, text_y), textcoords="axes fraction", ha="right", va=va,
                            color="C3", arrowprops=ARROW)
         marks[kind] = (marker, note, y)
-    ticks = np.arange(-300, 301, 100)
+    ticks = np.arange(-500, 301, 100)
     ax.set_yticks(ticks, [_power_label(t) for t in ticks])
-    ax.set_ylim(-Y_LIMIT, Y_LIMIT)
+    ax.set_ylim(*Y_LIMITS)
     ax.set_xlabel("steps back $k$")
     ax.set_ylabel("gradient factor $w^k$")
     ax.grid(True, alpha=0.3)
