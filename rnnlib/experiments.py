@@ -12,8 +12,8 @@ gradient clipping, trained on the adding problem
         X_test, y_test = adding_problem(rng_test, T, test_size)   # shared by the cells
         for cell in cells:
             fit(model, params, lambda step: adding_problem(rng, T, batch_size),
-                Adam(lr), max_steps, clip=("global", max_norm))   # a fresh batch every step
-            stop early once the mean training MSE of the last `window` steps < stop_mse
+                Adam(lr), max_steps, clip=("global", max_norm),   # a fresh batch every step
+                stop=EarlyStopping(mean of the last `window` training MSEs, target=stop_mse))
             test_mse = mse(model.predict(params, X_test), y_test)
 
 Chapter 7, back to language (:func:`train_char_model`, :func:`held_out_loss`):
@@ -42,7 +42,7 @@ from rnnlib.lstm import LSTM
 from rnnlib.model import SequenceModel
 from rnnlib.optim import Adam
 from rnnlib.rnn import RNN
-from rnnlib.train import fit
+from rnnlib.train import EarlyStopping, fit
 
 __all__ = [
     "CELLS",
@@ -72,10 +72,6 @@ def _cell_class(cell):
     return CELLS[check_option("cell", cell, tuple(CELLS))]
 
 
-class _Stop(Exception):
-    """Raised by the early-stopping callback to end :func:`rnnlib.train.fit`."""
-
-
 # --------------------------------------------------------------- chapter 6
 
 
@@ -91,11 +87,8 @@ class AddingRun:
         Sequence length.
     loss : ndarray, shape (steps,)
         Training MSE of each step's fresh batch, before that step's update.
-    grad_norm : ndarray, shape (steps,) or (0,)
-        Global gradient norm of each step, before clipping, for a run that
-        used its whole budget; empty for a run that stopped early (the
-        early-stopping callback of :func:`rnnlib.train.fit` sees the loss,
-        not the norm).
+    grad_norm : ndarray, shape (steps,)
+        Global gradient norm of each step, before clipping.
     steps : int
         Updates made (``max_steps``, or fewer when the run stopped early).
     solved : bool
@@ -161,7 +154,8 @@ def adding_experiment(
     ``Adam(lr)`` and ``clip=("global", max_norm)`` on a fresh batch of
     ``batch_size`` sequences at each step, for at most ``max_steps`` steps.
     A run stops early once it has solved the task: the mean of its last
-    ``window`` training losses is below ``stop_mse`` (a model that ignores
+    ``window`` training losses is below ``stop_mse`` (fit's
+    :class:`rnnlib.train.EarlyStopping` with that mean as its validation) (a model that ignores
     its input scores about 1/6). Then the run's test MSE is measured on
     ``test_size`` sequences of the same length, the same sequences for
     every cell.
@@ -230,29 +224,22 @@ def adding_experiment(
 def _adding_run(cell, T, H, B, max_steps, lr, max_norm, stop_mse, window, rng, dtype, X_test, y_test):
     model = adding_model(cell, H)
     params = model.init(rng, dtype=dtype)
-    losses, last = [], [params]
+    losses = []
 
-    def solved(step, new_params, loss):
-        losses.append(loss)
-        last[0] = new_params
-        if len(losses) >= window and sum(losses[-window:]) / window < stop_mse:
-            raise _Stop
+    def recent_mean(new_params):  # the mean of the last `window` training losses
+        return sum(losses[-window:]) / window if len(losses) >= window else float("inf")
 
     start = time.perf_counter()
-    try:
-        params, history = fit(
-            model, params, lambda step: adding_problem(rng, T, B, dtype=dtype), Adam(lr), max_steps,
-            clip=("global", max_norm), progress=False, callback=solved,
-        )
-        grad_norm, done = history["grad_norm"], False
-    except _Stop:
-        params, grad_norm, done = last[0], None, True
+    result = fit(
+        model, params, lambda step: adding_problem(rng, T, B, dtype=dtype), Adam(lr), max_steps,
+        clip=("global", max_norm), progress=False, callback=lambda step, new_params, loss: losses.append(loss),
+        stop=EarlyStopping(recent_mean, target=stop_mse),
+    )
     seconds = time.perf_counter() - start
-    test = mse(model.predict(params, X_test), y_test)[0]
-    loss = np.asarray(losses)
+    test = mse(model.predict(result.params, X_test), y_test)[0]
     return AddingRun(
-        cell, T, loss, np.asarray(grad_norm if grad_norm is not None else []), len(losses), done, test,
-        params, seconds,
+        cell, T, np.asarray(result.history["loss"]), np.asarray(result.history["grad_norm"]), result.steps,
+        result.stop_reason == "target", test, result.params, seconds,
     )
 
 
