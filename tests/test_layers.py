@@ -157,6 +157,20 @@ def test_padded_batch_equals_each_sequence_alone(name):
         np.testing.assert_allclose(g[k], summed[k], rtol=1e-11, atol=1e-13)
 
 
+def test_lstm_cell_state_gradient_without_the_pass_through_trace(monkeypatch):
+    """The generic path (one backward call per shorter length) gives the same gradients."""
+    import rnnlib.layers
+
+    stack, params, X, state, dout, dfinal = problem("lstm", T=5, B=4)
+    lengths = [5, 2, 1, 2]
+    fast = stack.backward(params, stack.forward(params, X, state, lengths=lengths)[1], dout, dfinal)
+    monkeypatch.setattr(rnnlib.layers, "PASS_THROUGH", {})
+    errors, slow = gradient_errors(stack, params, X, state, dout, dfinal, lengths=lengths)
+    assert max(errors.values()) < TOL, errors
+    for k in fast:
+        np.testing.assert_allclose(fast[k], slow[k], rtol=1e-12, atol=1e-14)
+
+
 def test_mask_argument_equals_lengths():
     stack, params, X, state, dout, dfinal = problem("lstm", T=4, B=3)
     lengths = np.array([4, 1, 3])
