@@ -61,7 +61,7 @@ Example
 import numpy as np
 
 from rnnlib._cell import Cell, Trace
-from rnnlib._checks import check_keys, check_size, float_input
+from rnnlib._checks import check_finite_params, check_keys, check_same_shape, check_size, fail, float_input
 from rnnlib._frozen import Frozen
 
 __all__ = ["RecurrentStack", "length_mask", "lengths_from_mask"]
@@ -73,15 +73,15 @@ def _check_lengths(lengths, T, B):
     try:
         arr = np.asarray(lengths)
     except ValueError as exc:  # ragged nested lists
-        raise TypeError(f"lengths: expected a (B,) integer array, got {type(lengths).__name__} ({exc})")
+        fail(TypeError, "lengths", "a (B,) integer array", f"{type(lengths).__name__} ({exc})")
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"lengths: expected a (B,) integer array, got dtype {arr.dtype}")
+        fail(TypeError, "lengths", "a (B,) integer array", f"dtype {arr.dtype}")
     if arr.shape != (B,):
-        raise ValueError(f"lengths: expected shape (B,) with B={B} (the batch of X), got {arr.shape}")
+        fail(ValueError, "lengths", f"shape (B,) with B={B} (the batch of X)", arr.shape)
     bad = np.flatnonzero((arr < 1) | (arr > T))
     if bad.size:
         b = int(bad[0])
-        raise ValueError(f"lengths: expected lengths in [1, {T}] (T={T}, the steps of X), got {arr[b]} at index {b}")
+        fail(ValueError, "lengths", f"lengths in [1, {T}] (T={T}, the steps of X)", f"{arr[b]} at index {b}")
     return arr.astype(np.intp)
 
 
@@ -103,7 +103,7 @@ def length_mask(lengths, T):
     T = check_size("T", T)
     shape = np.shape(lengths)
     if len(shape) != 1:
-        raise ValueError(f"lengths: expected shape (B,), got {shape}")
+        fail(ValueError, "lengths", "shape (B,)", shape)
     lengths = _check_lengths(lengths, T, shape[0])
     return np.arange(T)[:, None] < lengths[None, :]
 
@@ -125,25 +125,23 @@ def lengths_from_mask(mask):
     try:
         m = np.asarray(mask)
     except ValueError as exc:
-        raise TypeError(f"mask: expected a (T, B) boolean array, got {type(mask).__name__} ({exc})")
+        fail(TypeError, "mask", "a (T, B) boolean array", f"{type(mask).__name__} ({exc})")
     if m.dtype.kind not in "biu":
-        raise TypeError(f"mask: expected a (T, B) boolean array, got dtype {m.dtype}")
+        fail(TypeError, "mask", "a (T, B) boolean array", f"dtype {m.dtype}")
     if m.ndim != 2 or 0 in m.shape:
-        raise ValueError(f"mask: expected shape (T, B), got {m.shape}")
+        fail(ValueError, "mask", "shape (T, B)", m.shape)
     if m.dtype.kind != "b" and not np.isin(m, (0, 1)).all():
-        raise ValueError("mask: expected booleans or 0/1 integers, got other values")
+        fail(ValueError, "mask", "booleans or 0/1 integers", "other values")
     m = m.astype(bool)
     lengths = m.sum(axis=0)
     if (lengths == 0).any():
         b = int(np.flatnonzero(lengths == 0)[0])
-        raise ValueError(f"mask: expected at least one True step in every sequence, got none in column {b}")
+        fail(ValueError, "mask", "at least one True step in every sequence", f"none in column {b}")
     prefix = np.arange(m.shape[0])[:, None] < lengths[None, :]
     if not np.array_equal(m, prefix):
         b = int(np.flatnonzero((m != prefix).any(axis=0))[0])
-        raise ValueError(
-            f"mask: expected the real steps first (True then False) in every column, got a gap in column {b}; "
-            "left-padded or gapped sequences are not supported"
-        )
+        fail(ValueError, "mask", "the real steps first (True then False) in every column; left-padded or "
+             "gapped sequences are not supported", f"a gap in column {b}")
     return lengths.astype(np.intp)
 
 
@@ -160,11 +158,6 @@ def _reverse_index(lengths, T):
 def _take_steps(A, index):
     """``A[index[t, b], b]`` for all t, b: A (T, B, n), index (T, B)."""
     return np.take_along_axis(A, index[:, :, None], axis=0)
-
-
-def _initial_grad(grads, key):
-    """A cell backward's gradient on the initial state ``key`` ("h" or "c")."""
-    return grads[key] if key in grads else grads[key + "0"]  # older cells name it "h0"/"c0"
 
 
 def _prefix_trace(trace, L, batch):
@@ -207,7 +200,7 @@ def _direction_backward(cell, p, trace, dout, dfinal, lengths, reverse):
     if full:
         grads = cell.backward(p, trace, dH, dfinal)
         dX = grads["X"]
-        d0 = {k: _initial_grad(grads, k) for k in cell.state_names}
+        d0 = {k: grads[k] for k in cell.state_names}
     else:
         padded = np.arange(T)[:, None] >= lengths
         dH[padded] = 0  # nothing flows back from the padding
@@ -218,7 +211,7 @@ def _direction_backward(cell, p, trace, dout, dfinal, lengths, reverse):
         at_end = {k: np.where((lengths == T)[:, None], v, 0) for k, v in other.items()}  # full-length ones
         grads = cell.backward(p, trace, dH, at_end)
         dX = grads["X"]
-        d0 = {k: _initial_grad(grads, k).copy() for k in cell.state_names}
+        d0 = {k: grads[k].copy() for k in cell.state_names}
         if other:
             for L in np.unique(lengths[lengths < T]):  # the others: sent back from their own last step
                 batch = np.flatnonzero(lengths == L)
@@ -227,7 +220,7 @@ def _direction_backward(cell, p, trace, dout, dfinal, lengths, reverse):
                     grads[k] = grads[k] + sub[k]
                 dX[:L, batch] += sub["X"]
                 for k in cell.state_names:
-                    d0[k][batch] += _initial_grad(sub, k)
+                    d0[k][batch] += sub[k]
         dX[padded] = 0  # padded inputs never change the result
     if reverse:
         dX = _take_steps(dX, index)
@@ -259,10 +252,10 @@ class RecurrentStack(Frozen):
 
     def __init__(self, cell, num_layers=1, bidirectional=False):
         if not isinstance(cell, Cell):
-            raise TypeError(f"cell: expected an rnnlib cell (RNN, LSTM or GRU), got {type(cell).__name__}")
+            fail(TypeError, "cell", "an rnnlib cell (RNN, LSTM or GRU)", type(cell).__name__)
         L = check_size("num_layers", num_layers)
         if not isinstance(bidirectional, (bool, np.bool_)):
-            raise TypeError(f"bidirectional: expected True or False, got {type(bidirectional).__name__}")
+            fail(TypeError, "bidirectional", "True or False", type(bidirectional).__name__)
         K = 2 if bidirectional else 1
         H = cell.hidden_size
         cells = (cell,) + tuple(type(cell)(K * H, H, **cell._options()) for _ in range(L - 1))
@@ -326,7 +319,7 @@ class RecurrentStack(Frozen):
         """
         units = {u[0]: u[1] for u in self.units()}
         if prefix not in units:
-            raise ValueError(f"prefix: expected one of {tuple(units)}, got {prefix!r}")
+            fail(ValueError, "prefix", f"one of {tuple(units)}", repr(prefix))
         check_keys("params", params, tuple(self.param_shapes()))
         return {k: params[f"{prefix}.{k}"] for k in units[prefix].param_shapes()}
 
@@ -373,7 +366,7 @@ class RecurrentStack(Frozen):
             out[prefix] = p
         dtypes = {p["W"].dtype for p in out.values()}
         if len(dtypes) > 1:
-            raise TypeError(f"params: expected one dtype for every cell, got {sorted(str(d) for d in dtypes)}")
+            fail(TypeError, "params", "one dtype for every cell", sorted(str(d) for d in dtypes))
         return out, dtypes.pop()
 
     def _state(self, name, state, B, dtype, required):
@@ -385,12 +378,10 @@ class RecurrentStack(Frozen):
 
     def _lengths(self, lengths, mask, T, B):
         if lengths is not None and mask is not None:
-            raise ValueError("lengths, mask: expected at most one of them, got both")
+            fail(ValueError, "lengths, mask", "at most one of them", "both")
         if mask is not None:
             lengths = lengths_from_mask(mask)
-            if lengths.shape != (B,) or np.asarray(mask).shape[0] != T:
-                raise ValueError(f"mask: expected shape (T, B) = {(T, B)} (the steps and batch of X), "
-                                 f"got {np.asarray(mask).shape}")
+            check_same_shape("mask", np.asarray(mask), "the steps and batch of X, (T, B)", (T, B))
         if lengths is None:
             return np.full(B, T, np.intp)
         return _check_lengths(lengths, T, B)
@@ -429,6 +420,7 @@ class RecurrentStack(Frozen):
             each direction's state after the sequence's own last step.
         """
         units, dtype = self._params(params)
+        check_finite_params({f"{prefix}.{k}": v for prefix, p in units.items() for k, v in p.items()})
         X = float_input("X", X, ("T", "B", "D"), {"D": self.input_size}, dtype)
         T, B, _ = X.shape
         state0 = self._state("state", state, B, dtype, required=True)
@@ -484,11 +476,11 @@ class RecurrentStack(Frozen):
         """
         units, dtype = self._params(params)
         if not isinstance(trace, Trace) or "lengths" not in trace:
-            raise TypeError(f"trace: expected the Trace returned by RecurrentStack.forward, got {type(trace).__name__}")
+            fail(TypeError, "trace", "the Trace returned by RecurrentStack.forward", type(trace).__name__)
         check_keys("trace", trace, ("X", "lengths", "state0") + tuple(u[0] for u in self.units()), what="entry")
         T, B, _ = trace["X"].shape
         if trace["X"].dtype != dtype:
-            raise TypeError(f"trace: expected dtype {dtype} (the dtype of params), got {trace['X'].dtype}")
+            fail(TypeError, "trace", f"dtype {dtype} (the dtype of params)", trace['X'].dtype)
         lengths = trace["lengths"]
         sizes = {"T": T, "B": B, "K*H": self.output_size}
         if dout is None:

@@ -394,7 +394,7 @@ def test_adding_problem_checks(capsys):
         return X, X[:2, :, 0].sum(axis=0)[:, None]
 
     out = run("adding_problem", both_markers_early, capsys)[1]
-    assert out.startswith("Check 1 of 5 failed (T=10, a batch of 4): sequence 0 has 2 marker(s) in steps 0..4 and 0 "
+    assert out.startswith("Check 2 of 5 failed (T=10, a batch of 4): sequence 0 has 2 marker(s) in steps 0..4 and 0 "
                           "in steps 5..9, expected exactly one in each half.")
 
     def global_state(rng, T, batch_size):

@@ -204,6 +204,10 @@ def test_bad_forward_arguments():
         stack.forward({k: v for k, v in params.items() if k != "l1_reverse.W"}, X)
     with raises(ValueError, "params['l1.W']: expected shape (G*H, D+H) = (12, 9)"):
         stack.forward({**params, "l1.W": params["l0.W"]}, X)
+    bad = {k: v.copy() for k, v in params.items()}
+    bad["l1_reverse.W"][1, 2] = np.nan
+    with raises(ValueError, "params['l1_reverse.W']: expected finite values, got 1 NaN/inf entries (first at index (1, 2): nan)"):
+        stack.forward(bad, X)
     with raises(ValueError, "X: expected shape (T, B, D) with D=2, got (4, 3, 5)"):
         stack.forward(params, np.zeros((4, 3, 5)))
     with raises(ValueError, "state['h']: expected shape (L*K, B, H) with L*K=4, B=3, H=3, got (2, 3, 3)"):
@@ -220,14 +224,14 @@ def test_bad_forward_arguments():
         stack.forward(params, X, lengths=[4, 3])
     with raises(ValueError, "lengths, mask: expected at most one of them, got both"):
         stack.forward(params, X, lengths=[4, 3, 1], mask=np.ones((4, 3), bool))
-    with raises(ValueError, "mask: expected shape (T, B) = (4, 3) (the steps and batch of X), got (5, 3)"):
+    with raises(ValueError, "mask: expected shape (4, 3) (the shape of the steps and batch of X, (T, B)), got (5, 3)"):
         stack.forward(params, X, mask=np.ones((5, 3), bool))
 
 
 @pytest.mark.parametrize(
     "mask, exc, message",
     [
-        ([[True, False], [False, True]], ValueError, "mask: expected the real steps first (True then False) in every column, got a gap in column 1"),
+        ([[True, False], [False, True]], ValueError, "mask: expected the real steps first (True then False) in every column; left-padded or gapped sequences are not supported, got a gap in column 1"),
         ([[True, False], [True, False]], ValueError, "mask: expected at least one True step in every sequence, got none in column 1"),
         ([[1.0, 1.0]], TypeError, "mask: expected a (T, B) boolean array, got dtype float64"),
         ([[2, 1]], ValueError, "mask: expected booleans or 0/1 integers, got other values"),
