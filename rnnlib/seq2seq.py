@@ -342,7 +342,7 @@ class Seq2Seq:
             dS = dS + g["Q"]  # the query is d_t
             dH_enc = g["K"] + g["V"]  # keys and values are both h_s
         gd = self.decoder.backward(self._sub(p, "dec."), cache["dec"], dS)
-        ge = self.encoder.backward(self._sub(p, "enc."), cache["enc"], dH_enc, {"h": gd["h0"]})
+        ge = self.encoder.backward(self._sub(p, "enc."), cache["enc"], dH_enc, {"h": gd["h"]})
         grads.update({"dec.W": gd["W"], "dec.b": gd["b"], "enc.W": ge["W"], "enc.b": ge["b"]})
         return loss, grads
 
