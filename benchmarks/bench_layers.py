@@ -10,9 +10,9 @@ as a packed sequence). Median of alternating repetitions.
     python benchmarks/bench_layers.py --shape 30,64,32,64 --reps 9
 
 Padding costs rnnlib a reordering of the reverse direction's steps and, for
-the LSTM when the final cell state gets a gradient, one extra backward call
-per distinct length below T (see ``rnnlib.layers``). Without torch installed
-it prints rnnlib's numbers only.
+the LSTM when the final cell state gets a gradient, a copy of three gate
+arrays (see ``rnnlib.layers``). Without torch installed it prints rnnlib's
+numbers only.
 """
 
 import argparse

@@ -25,9 +25,9 @@ forward, 1 reverse).
 Padding. A batch of sequences of different lengths is stored padded to T
 steps, ``lengths[b]`` (B,) giving each one's own length (or a (T, B) mask,
 True on the real steps, which must come first). Sequence b then gets exactly
-what it would get alone (to rounding): the forward direction reads its steps
-``0..lengths[b]-1``; the reverse direction starts at its own last step
-``lengths[b]-1``, not at the padding; the final state of each direction is
+what it would get alone (to rounding): the forward direction reads
+``X[0], ..., X[lengths[b]-1]`` (array indices); the reverse direction starts
+at its own last step ``X[lengths[b]-1]``, not at the padding; the final state of each direction is
 the state after the sequence's own last step; outputs at padded steps are
 0; padded inputs get zero gradient and never change the result.
 
@@ -39,8 +39,9 @@ reversed within its own length (``x_{len-1}, ..., x_0``, then the padding).
 Backward is linear in the upstream gradients: the gradients at padded steps
 are set to zero (so nothing flows back from the padding), the gradient on a
 final h enters as an output gradient at step ``lengths[b]-1``, and a
-gradient on a final LSTM cell state c (which is not an output) is sent back
-from its own step by one extra backward call per distinct length below T.
+gradient on a final LSTM cell state c (which is not an output) enters at step
+T and crosses the padded steps unchanged, because backward is given a copy
+of the trace with the gates i = 0, f = 1, o = 0 there (``PASS_THROUGH``).
 
 Example
 -------
@@ -63,6 +64,7 @@ import numpy as np
 from rnnlib._cell import Cell, Trace
 from rnnlib._checks import check_finite_params, check_keys, check_same_shape, check_size, fail, float_input
 from rnnlib._frozen import Frozen
+from rnnlib.lstm import LSTM
 
 __all__ = ["RecurrentStack", "length_mask", "lengths_from_mask"]
 
@@ -172,6 +174,31 @@ def _prefix_trace(trace, L, batch):
     return out
 
 
+# Gate values that make a step pass the gradient on the LSTM's cell state back unchanged:
+# with i = 0, f = 1, o = 0, LSTM.backward sends dC_t to C_{t-1} times f = 1, and every gate's
+# gradient there is exactly 0 (sigmoid' = s (1 - s) is 0 at s = 0 and s = 1; the candidate's is
+# multiplied by i = 0), so the step adds nothing to dW, db, dX or dh_{t-1}.
+PASS_THROUGH = {LSTM: {"i": 0.0, "f": 1.0, "o": 0.0}}
+
+
+def _pass_through_trace(cell, trace, padded):
+    """A copy of ``trace`` whose ``padded`` (T, B) steps only carry the state's gradient back, or None.
+
+    Given it with the final state's gradient, ``cell.backward`` delivers that
+    gradient unchanged to each sequence's own last step: what one backward
+    call per length would give, in one call. None for cells without an entry
+    in ``PASS_THROUGH``.
+    """
+    gates = PASS_THROUGH.get(type(cell))
+    if gates is None:
+        return None
+    out = Trace(trace, final_state=trace.final_state)
+    for key, value in gates.items():
+        out[key] = trace[key].copy()
+        out[key][padded] = value
+    return out
+
+
 # ------------------------------------------------------------ one direction
 def _direction_forward(cell, p, X, state0, lengths, reverse):
     """One cell over X (T, B, in) with per-sequence lengths; returns (out (T, B, H), trace, final)."""
@@ -208,11 +235,16 @@ def _direction_backward(cell, p, trace, dout, dfinal, lengths, reverse):
         if "h" in dfinal:
             dH[last, cols] += dfinal["h"]  # the final h is the output at each own last step
         other = {k: v for k, v in dfinal.items() if k != "h"}  # LSTM's c: not an output
-        at_end = {k: np.where((lengths == T)[:, None], v, 0) for k, v in other.items()}  # full-length ones
-        grads = cell.backward(p, trace, dH, at_end)
+        carrier = _pass_through_trace(cell, trace, padded) if other else None
+        if carrier is not None:  # the padded steps carry the gradient on c back to each own last step
+            grads = cell.backward(p, carrier, dH, other)
+            other = {}
+        else:
+            at_end = {k: np.where((lengths == T)[:, None], v, 0) for k, v in other.items()}  # full-length ones
+            grads = cell.backward(p, trace, dH, at_end)
         dX = grads["X"]
         d0 = {k: grads[k].copy() for k in cell.state_names}
-        if other:
+        if other:  # any other cell with a state that is not its output: one call per shorter length
             for L in np.unique(lengths[lengths < T]):  # the others: sent back from their own last step
                 batch = np.flatnonzero(lengths == L)
                 sub = cell.backward(p, _prefix_trace(trace, L, batch), None, {k: v[batch] for k, v in other.items()})

@@ -6,6 +6,8 @@ from functools import partial
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnnlib.gradcheck import numerical_gradient, rel_error
 from rnnlib.gru import GRU
@@ -155,6 +157,20 @@ def test_padded_batch_equals_each_sequence_alone(name):
         np.testing.assert_allclose(g[k], summed[k], rtol=1e-11, atol=1e-13)
 
 
+def test_lstm_cell_state_gradient_without_the_pass_through_trace(monkeypatch):
+    """The generic path (one backward call per shorter length) gives the same gradients."""
+    import rnnlib.layers
+
+    stack, params, X, state, dout, dfinal = problem("lstm", T=5, B=4)
+    lengths = [5, 2, 1, 2]
+    fast = stack.backward(params, stack.forward(params, X, state, lengths=lengths)[1], dout, dfinal)
+    monkeypatch.setattr(rnnlib.layers, "PASS_THROUGH", {})
+    errors, slow = gradient_errors(stack, params, X, state, dout, dfinal, lengths=lengths)
+    assert max(errors.values()) < TOL, errors
+    for k in fast:
+        np.testing.assert_allclose(fast[k], slow[k], rtol=1e-12, atol=1e-14)
+
+
 def test_mask_argument_equals_lengths():
     stack, params, X, state, dout, dfinal = problem("lstm", T=4, B=3)
     lengths = np.array([4, 1, 3])
@@ -274,3 +290,23 @@ def test_module_examples_run():
     for module in (rnnlib.layers, rnnlib.embedding):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    name=st.sampled_from(sorted(CELLS)),
+    lengths=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    num_layers=st.integers(1, 2),
+    bidirectional=st.booleans(),
+)
+def test_padding_property(name, lengths, num_layers, bidirectional):
+    """Any lengths, layers and directions: each padded sequence's output and final state are its own."""
+    T = max(lengths)
+    stack, params, X, state, _, _ = problem(name, T=T, B=len(lengths), num_layers=num_layers,
+                                            bidirectional=bidirectional, seed=len(lengths))
+    out, trace = stack.forward(params, X, state, lengths=lengths)
+    for b, n in enumerate(lengths):
+        out_b, trace_b = stack.forward(params, X[:n, b : b + 1], {k: v[:, b : b + 1] for k, v in state.items()})
+        np.testing.assert_allclose(out[:n, b : b + 1], out_b, rtol=1e-12, atol=1e-14)
+        for k in state:
+            np.testing.assert_allclose(trace.final_state[k][:, b : b + 1], trace_b.final_state[k], rtol=1e-12, atol=1e-14)
