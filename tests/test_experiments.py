@@ -113,7 +113,7 @@ def test_chapter6_figures_draw_the_results(tiny_sweep):
     assert len(curves.axes) == 2 and all(len(ax.lines) == 3 * 2 + 1 for ax in curves.axes)
     by_length = ch06.mse_against_length(sweep)
     assert len(by_length.axes[0].containers) == 3  # one median line with range bars per cell
-    fig = ch06.gradient_through_time({"RNN": np.geomspace(1e-9, 1, 6), "LSTM": np.ones(6)}, (0, 3))
+    fig = ch06.gradient_through_time({"RNN": np.geomspace(1e-9, 1, 6), "LSTM": np.ones(6)}, (1, 3))
     assert len(fig.axes[0].lines) == 2
     writes = ch06.memory_writes({"LSTM |C|": np.arange(6.0), "GRU |h|": np.ones(6)}, marked=(1, 4))
     assert len(writes.axes) == 2

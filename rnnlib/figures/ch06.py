@@ -96,9 +96,9 @@ def _explorer_setup(fig):
     """
     T_max = max(EXPLORER_LENGTHS)
     ax = fig.add_subplot()
-    t = np.arange(T_max)
-    values = ax.bar(t, np.zeros(T_max), width=0.8, color="0.75", label="values $x_{t,1}$ (distractors)")
-    marked = ax.bar([0, 1], [0.0, 0.0], width=0.8, color="C1", label="marked values ($x_{t,2} = 1$)")
+    t = np.arange(1, T_max + 1)  # steps 1 .. T (array index t - 1)
+    values = ax.bar(t, np.zeros(T_max), width=0.8, color="0.75", label="values $u_t$ (distractors)")
+    marked = ax.bar([1, 2], [0.0, 0.0], width=0.8, color="C1", label="marked values ($m_t = 1$)")
     notes = [ax.annotate("", (0, 0), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
                          color="C1", fontsize=9) for _ in range(2)]
     middle = ax.axvline(0, color="0.4", lw=0.8, ls=":")
@@ -126,16 +126,16 @@ def adding_explorer(handles, *, T, example):
     for t, bar in enumerate(handles["values"]):
         bar.set_visible(t < T)
         bar.set_height(values[t] if t < T else 0.0)
-    for i, bar, note in zip(marked, handles["marked"], handles["notes"]):
-        bar.set_x(i - 0.4)
+    for i, bar, note in zip(marked, handles["marked"], handles["notes"]):  # step i + 1
+        bar.set_x(i + 1 - 0.4)
         bar.set_height(values[i])
-        note.xy = (i, values[i])
+        note.xy = (i + 1, values[i])
         note.set_text(f"{values[i]:.2f}")
-    handles["middle"].set_xdata([T // 2 - 0.5, T // 2 - 0.5])
-    handles["ax"].set_xlim(-1, T)
+    handles["middle"].set_xdata([T // 2 + 0.5, T // 2 + 0.5])  # between steps T/2 and T/2 + 1
+    handles["ax"].set_xlim(0, T + 1)
     handles["title"].set_text(f"target y = {values[marked[0]]:.2f} + {values[marked[1]]:.2f} = {y[0, 0]:.2f}")
     gap = marked[1] - marked[0]
-    return (f"T = {T}: the marked values sit at steps {marked[0]} and {marked[1]}, {gap} steps apart; "
+    return (f"T = {T}: the marked values sit at steps {marked[0] + 1} and {marked[1] + 1}, {gap} steps apart; "
             f"the network must still hold the first one when it reads the last of the {T} steps.")
 
 
@@ -260,9 +260,11 @@ def gradient_through_time(curves, first_marker_window=None):
     Parameters
     ----------
     curves : dict of str to array_like, shape (T,)
-        Cell name -> the gradient size at every step.
+        Cell name -> the gradient size at every step (array index t - 1 for
+        step t; the plot numbers the steps 1 .. T).
     first_marker_window : (int, int), optional
-        Shade the steps where the first marker can fall, ``[0, T//2)``.
+        Shade the steps where the first marker can fall, first to last
+        (``(1, T // 2)``).
 
     Returns
     -------
@@ -272,9 +274,10 @@ def gradient_through_time(curves, first_marker_window=None):
     ax = fig.add_subplot()
     for cell, g in curves.items():
         g = np.asarray(g, dtype=np.float64)
-        ax.plot(np.arange(g.size), g, color=COLORS.get(cell), lw=1.5, label=cell)
+        ax.plot(np.arange(1, g.size + 1), g, color=COLORS.get(cell), lw=1.5, label=cell)
     if first_marker_window is not None:
-        ax.axvspan(*first_marker_window, color="C1", alpha=0.08, lw=0, label="where the first marker falls")
+        first, last = first_marker_window
+        ax.axvspan(first - 0.5, last + 0.5, color="C1", alpha=0.08, lw=0, label="where the first marker falls")
     ax.set_yscale("log")
     ax.set_xlabel("step t")
     ax.set_ylabel(r"mean $\|\partial \hat y / \partial x_t\|$")
@@ -290,9 +293,10 @@ def memory_writes(writes, marked):
     Parameters
     ----------
     writes : dict of str to array_like, shape (T,)
-        Label -> ``mean over units of |m_t - m_{t-1}|`` (m = C for the LSTM, h otherwise).
+        Label -> ``mean over units of |m_t - m_{t-1}|`` (m = C for the LSTM,
+        h otherwise) at every step, array index t - 1 for step t.
     marked : sequence of int
-        The two marked steps.
+        The two marked steps (1 .. T).
 
     Returns
     -------
@@ -303,7 +307,7 @@ def memory_writes(writes, marked):
     for ax, (label, w) in zip(axes, writes.items()):
         w = np.asarray(w, dtype=np.float64)
         cell = label.split()[0].rstrip(":")
-        ax.bar(np.arange(w.size), w, width=1.0, color=COLORS.get(cell, "0.5"))
+        ax.bar(np.arange(1, w.size + 1), w, width=1.0, color=COLORS.get(cell, "0.5"))
         _markers(ax, marked)
         ax.set_ylabel(label, fontsize=8)
         ax.set_ylim(0, None)
@@ -321,9 +325,9 @@ def lstm_gates(i, f, c, marked, unit):
     ----------
     i, f, c : array_like, shape (T,)
         ``i_t``, ``f_t`` and ``C_t`` of the unit at every step (from the
-        cell's trace).
+        cell's trace; array index t - 1 for step t).
     marked : sequence of int
-        The two marked steps.
+        The two marked steps (1 .. T).
     unit : int
         The unit's index, for the labels.
 
@@ -337,7 +341,7 @@ def lstm_gates(i, f, c, marked, unit):
     rows = ((i, f"input gate $i_{{t,{unit}}}$"), (f, f"forget gate $f_{{t,{unit}}}$"), (c, f"cell state $C_{{t,{unit}}}$"))
     for ax, (v, label) in zip(axes, rows):
         v = np.asarray(v, dtype=np.float64)
-        ax.plot(np.arange(v.size), v, color=color, lw=1.4, marker=".", ms=3)
+        ax.plot(np.arange(1, v.size + 1), v, color=color, lw=1.4, marker=".", ms=3)
         _markers(ax, marked)
         ax.set_ylabel(label, fontsize=8)
         ax.grid(alpha=0.3)
