@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 NB     ?= $(sort $(wildcard book/*.ipynb))
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv book test test-lib test-notebooks lab notebooks student bench clean check-python
+.PHONY: help venv book test test-lib test-notebooks lab notebooks student nbgrader grade bench clean check-python
 
 help:
 	@echo "make book       execute the notebooks (cached) and build the HTML book"
@@ -16,6 +16,8 @@ help:
 	@echo "make lab        JupyterLab on book/ with the kernel that has rnnlib"
 	@echo "make notebooks  re-execute notebooks in place (NB=book/x.ipynb for one)"
 	@echo "make student    student edition (no solutions) in _build/student"
+	@echo "make nbgrader   nbgrader course directory (autograded exercises) in nbgrader-course/"
+	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted notebooks to dir/grades.csv"
 	@echo "make bench      speed and memory measurements (benchmarks/)"
 	@echo "make clean      remove build outputs (never notebooks)"
 
@@ -54,7 +56,18 @@ notebooks: $(STAMP)
 # STUDENT_OPTS: launch-button settings for the class, e.g.
 #   make student STUDENT_OPTS="--repository-url <class-repo-url> --jupyterhub-url <hub-url>"
 student: $(STAMP)
-	$(PY) -m rnnlib.classroom student --out _build/student --html $(STUDENT_OPTS)
+	$(PY) -m classroom student --out _build/student --html $(STUDENT_OPTS)
+
+# The course directory lives outside _build (make clean never touches nbgrader's gradebook).
+# NBGRADER_OPTS: e.g. --chapter 04_lstm (one assignment) or --course-id my-course.
+NBGRADER_DIR ?= nbgrader-course
+nbgrader: $(STAMP)
+	$(PY) -m classroom nbgrader --out $(NBGRADER_DIR) $(NBGRADER_OPTS)
+
+# SUBMISSIONS: a folder with one subfolder (or .zip) of notebooks per student.
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder of submissions>"; exit 2; }
+	$(PY) -m classroom grade $(SUBMISSIONS) $(GRADE_OPTS)
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -49,3 +49,20 @@ def test_citations_read_like_their_reference_label(page):
         if anchor in labels and shown != labels[anchor] and not labels[anchor].endswith(f", {shown}"):
             mismatched.append(f"text [{shown}] vs list [{labels[anchor]}]")
     assert not mismatched, f"{page.name}: " + "; ".join(sorted(set(mismatched)))
+
+
+CHAPTER_PAGES = [p for p in PAGES if re.match(r"\d{2}_", p.name)]
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES, ids=lambda p: p.name)
+def test_equations_and_exercises_are_numbered_per_chapter(page):
+    """Chapter 4's equations are (4.1), (4.2), ... and its exercises Exercise 4.1, ... in order."""
+    chapter = int(page.name[:2])
+    text = page.read_text(encoding="utf-8")
+    for pattern, kind in ((r'<span class="eqno">\((\d+)\.(\d+)\)', "equation"),
+                          (r'<span class="caption-number">Exercise (\d+)\.(\d+) ', "exercise")):
+        found = [(int(a), int(b)) for a, b in re.findall(pattern, text)]
+        plain = re.findall(pattern.replace(r"(\d+)\.(\d+)", r"(\d+)"), text)
+        assert not plain, f"{page.name}: {kind} numbers without the chapter: {plain[:5]}"
+        assert all(c == chapter for c, _ in found), f"{page.name}: {kind} numbers of another chapter: {found}"
+        assert [k for _, k in found] == list(range(1, len(found) + 1)), f"{page.name}: {kind}s numbered {found}"
