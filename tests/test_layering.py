@@ -21,7 +21,8 @@ PACKAGE = pathlib.Path(rnnlib.__file__).parent
 TEACHING = ("figures", "widgets", "experiments", "pretrained", "check", "classroom")
 FORBIDDEN = tuple(f"rnnlib.{t}" for t in TEACHING) + ("matplotlib", "ipywidgets", "IPython", "torch")
 CORE = ["rnnlib"] + sorted(
-    f"rnnlib.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__" and p.stem not in TEACHING
+    f"rnnlib.{p.stem}" for p in PACKAGE.glob("*.py")
+    if p.stem != "__init__" and p.stem not in TEACHING and not p.stem.startswith("pretrained_")
 )
 
 PROBE = """
