@@ -22,7 +22,8 @@ PACKAGE = pathlib.Path(rnnlib.__file__).parent
 TEACHING = ("figures", "widgets", "experiments", "adding_runs", "pretrained", "pretrained_seq2seq", "check", "classroom")
 FORBIDDEN = tuple(f"rnnlib.{t}" for t in TEACHING) + ("classroom", "matplotlib", "ipywidgets", "IPython", "torch")
 CORE = ["rnnlib"] + sorted(
-    f"rnnlib.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__" and p.stem not in TEACHING
+    f"rnnlib.{p.stem}" for p in PACKAGE.glob("*.py")
+    if p.stem != "__init__" and p.stem not in TEACHING and not p.stem.startswith("pretrained_")
 )
 
 PROBE = """
