@@ -217,11 +217,18 @@ def _append(result_file, label, passed, message):
         out.write(json.dumps({"label": label, "passed": passed, "message": message}) + "\n")
 
 
-def _submissions(folder, tmp):
-    """(student, notebook path) pairs: subfolders and .zip files of ``folder``."""
+def _submissions(folder, tmp, chapters=()):
+    """(student, notebook path) pairs: subfolders and .zip files of ``folder``, and notebooks lying in it
+    whose name holds a chapter's name after the student's (``smith_jane_04_lstm.ipynb``, as some course
+    pages name their downloads)."""
     pairs = []
     for entry in sorted(Path(folder).iterdir()):
-        if entry.is_dir():
+        if entry.is_file() and entry.suffix == ".ipynb":
+            stem = next((s for s in chapters if s in entry.stem and entry.stem.index(s) > 0), None)
+            student = entry.stem[:entry.stem.index(stem)].strip("_- .") if stem else ""
+            if student:
+                pairs.append((student, entry))
+        elif entry.is_dir():
             pairs += [(entry.name, nb) for nb in sorted(entry.rglob("*.ipynb")) if ".ipynb_checkpoints" not in nb.parts]
         elif entry.suffix == ".zip":
             target = Path(tmp) / entry.stem
@@ -239,6 +246,9 @@ def _submissions(folder, tmp):
 def _chapter_of(path, chapters):
     if path.stem in chapters:
         return path.stem
+    inside = next((stem for stem in chapters if stem in path.stem), None)
+    if inside:
+        return inside
     m = re.match(r"(\d+)_", path.name)
     if m:
         return next((stem for stem in chapters if stem.startswith(m.group(1) + "_")), None)
@@ -272,7 +282,7 @@ def grade_folder(folder, root, out, time_limit=300.0, log=print):
     rows, handed = [], {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for student, path in _submissions(folder, tmp):
+            for student, path in _submissions(folder, tmp, chapters):
                 chapter = _chapter_of(path, chapters)
                 if chapter is None:
                     log(f"{student}: {path.name} is no chapter with coding exercises: skipped")

@@ -199,3 +199,27 @@ def test_teachers_guide_names_only_existing_exercises():
     assert named <= existing, f"the teachers' guide names exercises that do not exist: {sorted(named - existing)}"
     planned = set(re.findall(r"`(\w+)`", guide)) & set(check.CHECKERS)
     assert planned == set(check.CHECKERS), f"checkers missing from the guide: {sorted(set(check.CHECKERS) - planned)}"
+
+
+def test_teachers_guide_quotes_the_checkers_real_messages(capsys):
+    """The guide's example messages are what the checkers print (missing bias, wrapper)."""
+    import textwrap
+
+    from classroom_fixture import STEP_BODY_NO_BIAS, STEP_SIGNATURE
+
+    guide = " ".join((ROOT / "book" / "teachers_guide.md").read_text().replace("\\*", "*").split())
+    namespace = {}
+    exec("import numpy as np\nfrom rnnlib.activations import sigmoid, tanh\n"  # noqa: S102 - the fixture's code
+         f"{STEP_SIGNATURE}\n{STEP_BODY_NO_BIAS}\n", namespace)
+    no_bias = check.lstm_step(namespace["my_lstm_step"])
+
+    def my_lstm_step(x_t, h_prev, c_prev, W, b):
+        from rnnlib import LSTM
+
+        _, state, _ = LSTM(x_t.shape[1], h_prev.shape[1]).step({"W": W, "b": b}, x_t, {"h": h_prev, "c": c_prev})
+        return state["h"], state["c"]
+
+    wrapper = check.lstm_step(my_lstm_step)
+    capsys.readouterr()
+    for result in (no_bias, wrapper):
+        assert " ".join(textwrap.wrap(result.message)) in guide, result.message

@@ -92,6 +92,7 @@ def graded(tmp_path_factory):
     write(zipped, "x", answered(), name="04_fixture (1).ipynb")
     with zipfile.ZipFile(subs / "from-zip.zip", "w") as archive:
         archive.write(zipped / "x" / "04_fixture (1).ipynb", "04_fixture (1).ipynb")
+    shutil.copy(zipped / "x" / "04_fixture (1).ipynb", subs / "flat_file_04_fixture.ipynb")  # a course page's name
     out = tmp / "grades.csv"
     lines = []
     assert cli.main(["grade", str(subs), "--out", str(out), "--root", str(root),
@@ -103,7 +104,7 @@ def graded(tmp_path_factory):
 EXPECTED = {  # (forget gate of 2 points, LSTM step of 3 points)
     "correct": (2, 3), "wrong": (2, 0), "placeholder": (0, 0), "cheat-wrapper": (2, 0), "cheat-fake": (2, 0),
     "loops": (0, 0), "loops-late": (2, 3), "loops-stubbornly": (0, 0), "raises": (2, 3), "not-json": (0, 0), "deleted-cells": (2, 0),
-    "from-zip": (2, 3),
+    "from-zip": (2, 3), "flat_file": (2, 3),
 }
 
 

@@ -30,12 +30,31 @@ def shown(c):
     return _SHOWN.get(c, c)
 
 
+MAX_SOURCE = max(len(e) for e in EXAMPLES)
+
+
+def _explorer_setup(fig):
+    """Axes at fixed places, MAX_SOURCE bars and an empty image: what every frame reuses."""
+    ax = fig.add_axes((0.1, 0.6, 0.87, 0.32))
+    mat = fig.add_axes((0.1, 0.1, 0.87, 0.38))
+    bars = ax.bar(np.arange(MAX_SOURCE), np.zeros(MAX_SOURCE), color=MODEL_COLORS["attention"], width=0.8)
+    ax.set_ylim(0, 1.05)
+    title = ax.set_title(" ", fontsize=9, family="monospace")
+    image = mat.imshow(np.zeros((MAX_STEPS, MAX_SOURCE)), aspect="auto", cmap="Purples", vmin=0, vmax=1,
+                       interpolation="nearest")
+    row = mat.axhline(0, color="C1", lw=1.5, alpha=0.8)
+    mat.set_ylabel("output y_t")
+    mat.set_xlabel("input character s")
+    return {"ax": ax, "mat": mat, "bars": bars.patches, "title": title, "image": image, "row": row}
+
+
 @interactive(
     example=Choice(EXAMPLES, default=EXAMPLES[0], label="input"),
     step=Slider(1, MAX_STEPS, 1, default=1, label="decoding step t"),
     figsize=(6.4, 4.4),
+    setup=_explorer_setup,
 )
-def attention_explorer(fig, *, example, step):
+def attention_explorer(handles, *, example, step):
     """Where the date model with attention looks while it writes each character."""
     from rnnlib.seqtasks import DATE_TARGET_VOCAB
 
@@ -43,23 +62,24 @@ def attention_explorer(fig, *, example, step):
     W = out["weights"]  # (L, Ts)
     L, Ts = W.shape
     t = min(step, L)
-    ax, mat = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.0, 1.1]})
+    ax, mat = handles["ax"], handles["mat"]
     chars = [shown(c) for c in example]
-    ax.bar(np.arange(Ts), W[t - 1], color=MODEL_COLORS["attention"], width=0.8)
+    for s, bar in enumerate(handles["bars"]):  # bars past this input's length are hidden
+        bar.set_visible(s < Ts)
+        bar.set_height(W[t - 1, s] if s < Ts else 0.0)
     ax.set_xticks(np.arange(Ts), chars, fontfamily="monospace", fontsize=8)
     ax.set_xlim(-0.6, Ts - 0.4)
-    ax.set_ylim(0, 1.05)
     ax.set_ylabel(f"a_{{{t},s}}")
     produced = token_label(out["ids"][t - 1])
     prefix = DATE_TARGET_VOCAB.decode(out["ids"][: t - 1])
-    ax.set_title(f"step {t}: writes {produced!r} (output so far {prefix!r})", fontsize=9, family="monospace")
-    mat.imshow(W, aspect="auto", cmap="Purples", vmin=0, vmax=1, interpolation="nearest")
-    mat.axhline(t - 1, color="C1", lw=1.5, alpha=0.8)
+    handles["title"].set_text(f"step {t}: writes {produced!r} (output so far {prefix!r})")
+    handles["image"].set_data(W)
+    handles["image"].set_extent((-0.5, Ts - 0.5, L - 0.5, -0.5))
+    mat.set_xlim(-0.5, Ts - 0.5)
+    mat.set_ylim(L - 0.5, -0.5)
+    handles["row"].set_ydata([t - 1, t - 1])
     mat.set_xticks(np.arange(Ts), chars, fontfamily="monospace", fontsize=8)
     mat.set_yticks(np.arange(L), [token_label(i) for i in out["ids"]], fontfamily="monospace", fontsize=7)
-    mat.set_ylabel("output y_t")
-    mat.set_xlabel("input character s")
-    fig.tight_layout(h_pad=0.6)
     s = int(np.argmax(W[t - 1]))
     done = " (the output had already ended)" if step > L else ""
     return (f"Step {t}{done}: writes {produced!r}; the largest weight, {W[t - 1, s]:.2f}, is on input character "
