@@ -2,7 +2,7 @@
 
 At 390 px (a phone) every display equation of every page, as MathJax typesets
 it, must be no wider than the text column it sits in, and its equation number
-("(2.13)", drawn at the right) must not overlap the formula. Long equations
+("(2.13)", beside the formula, or under it on a phone) must not overlap it. Long equations
 are split into aligned lines in the notebooks (``\\begin{aligned}``), so none
 needs to scroll. ``SCROLLING`` lists the few that cannot be split (wide
 matrices, tables of cases), each with its reason: those may scroll inside their
@@ -83,7 +83,7 @@ def problems(page_name, equations):
             continue
         too_wide = eq["scrolls"] or eq["formula"] > eq["room"] + 0.5 or eq["outside"] > 0.5
         if too_wide and key not in SCROLLING:
-            found.append(f"{key}: {eq['formula']:.0f} px wide, {eq['room']} px of room beside its number "
+            found.append(f"{key}: {eq['formula']:.0f} px wide, {eq['room']} px of room "
                          f"in a {eq['column']} px column ({eq['tex']})")
         if eq["overlap"] > 0.5:
             found.append(f"{key}: its number covers {eq['overlap']:.0f} px of the formula ({eq['tex']})")
@@ -141,7 +141,7 @@ if __name__ == "__main__":
         browser.close()
     server.shutdown()
     wide = [r for r in rows if r[0] > r[1] + 0.5 or r[2] > 0.5]
-    print("formula width, room beside the number, overlap (px); page#equation")
+    print("formula width, room for it, overlap with its number (px); page#equation")
     print(f"{len(rows)} display equations, {len(wide)} wider than the column or overlapped by their number")
     for formula, column, overlap, name, eq_id, tex in sorted(rows, reverse=True)[:int(sys.argv[1]) if len(sys.argv) > 1 else 40]:
         print(f"{formula:6.0f} {column:4d} {overlap:4.0f}  {name}#{eq_id}  {tex[:60]}")
