@@ -74,7 +74,7 @@ def main(names):
         frames = figure.frames()
         precompute = time.perf_counter() - start
         html_bytes = len(figure.to_html().encode())
-        sizes = list(map(len, frames["png"]))
+        sizes = list(map(len, frames["images"]))
         rgba, svg = other_formats(figure)
         name = short[figure]
         problems = []

@@ -34,7 +34,7 @@ from rnnlib._cell import make_trace
 from rnnlib.figures.common import CELL_COLORS
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
-from rnnlib.widgets import Choice, Slider, interactive
+from rnnlib.widgets import Choice, Slider, Try, interactive
 
 __all__ = [
     "SEQUENCES",
@@ -262,6 +262,13 @@ def _explorer_setup(fig):
     sequence=Choice(list(SEQUENCES), default="write +1, then -1", label="input sequence"),
     figsize=(7.2, 5.4),
     setup=_explorer_setup,
+    # The chapter's "things to try", each as the settings and what the caption then says.
+    tries=[
+        Try({"b_f": -6}, "f_t = 0.0025 at every step"),
+        Try({"b_f": 6, "sequence": "write +1"}, "(0.959 of the first write after 17 steps)"),
+        Try({"b_i": -8}, "i_t = 0.018 at the first marker"),
+        Try({"b_o": -6}, "C_20 = -0.216, h_20 = -0.001"),
+    ],
 )
 def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
     """A one-unit LSTM: gates, cell state and hidden state at every step."""
@@ -274,7 +281,7 @@ def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
     f = float(tr["f"][0, 0, 0])
     first, last = SEQUENCES[sequence][0][0], float(tr["c"][-1, 0, 0])
     kept = f ** (T_EXPLORER - first)
-    return (f"f_t = {f:.3f} at every step, so C_t keeps the fraction {f:.3f}^k of what it held k steps "
+    return (f"f_t = {f:.4f} at every step, so C_t keeps the fraction {f:.4f}^k of what it held k steps "
             f"before ({kept:.3g} of the first write after {T_EXPLORER - first} steps); "
             f"i_t = {float(tr['i'][first - 1, 0, 0]):.3f} at the first marker; "
             f"C_20 = {last:.3f}, h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")

@@ -16,7 +16,7 @@ slider's 500 steps.
 """
 import numpy as np
 
-from rnnlib.widgets import Slider, interactive
+from rnnlib.widgets import Slider, Try, interactive
 
 __all__ = ["gradient_factors", "gradient_power"]
 
@@ -107,6 +107,14 @@ def _show_mark(mark, step, message):
     w=Slider(0.1, 5.0, 0.1, default=2.0, label="recurrent weight w"),
     T=Slider(20, 500, 20, default=200, label="sequence length T"),
     setup=_setup,
+    # Chapter 0's "things to try": the settings and what the caption then says.
+    tries=[
+        Try({"w": 1.0}, "w^200 = 1, within float64"),
+        Try({"w": 1.1, "T": 500}, "the exact w^500 is 10^20.7"),
+        Try({"w": 0.9, "T": 500}, "the exact w^500 is 10^-22.9"),
+        Try({"w": 5.0, "T": 500}, "overflows float64 at step 442"),
+        Try({"w": 0.1, "T": 500}, "underflows to 0 in float64 at step 324"),
+    ],
 )
 def gradient_power(handles, *, w, T):
     """The gradient factor w^k through k steps, in float64."""
