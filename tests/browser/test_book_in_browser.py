@@ -3,12 +3,11 @@
 Runs over ``_build/html`` (``make book`` first) with headless Chromium; every
 request to a host other than the local test server is blocked and fails the test.
 """
+import json
 import os
 import re
 import shutil
 from pathlib import Path
-
-import json
 
 import pytest
 import yaml
