@@ -2,7 +2,7 @@
 
 Core: every top-level module of ``rnnlib`` except the teaching ones (cells, heads,
 losses, optim, clip, train, model, data, io, interop, gradcheck, ...), and the
-package itself. Teaching: ``rnnlib.figures``, ``widgets``, ``experiments``,
+package itself. Teaching: ``rnnlib.figures``, ``widgets``, ``gradient_flow``, ``experiments``,
 ``pretrained``, ``check`` (and ``classroom`` while it lives here). Each core module
 is imported in a fresh interpreter, which must then hold no teaching module and
 none of matplotlib, ipywidgets, IPython or torch (the core needs numpy alone).
@@ -18,7 +18,7 @@ import pytest
 import rnnlib
 
 PACKAGE = pathlib.Path(rnnlib.__file__).parent
-TEACHING = ("figures", "widgets", "experiments", "pretrained", "check", "classroom")
+TEACHING = ("figures", "widgets", "gradient_flow", "experiments", "pretrained", "check", "classroom")
 FORBIDDEN = tuple(f"rnnlib.{t}" for t in TEACHING) + ("matplotlib", "ipywidgets", "IPython", "torch")
 CORE = ["rnnlib"] + sorted(
     f"rnnlib.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem != "__init__" and p.stem not in TEACHING

@@ -12,7 +12,7 @@ convention; ``^T`` is the transpose)::
     as in RNN.backward)
 
 * :data:`gradient_through_time`: the scalar case. A linear RNN multiplies by
-  ``W_2`` at every step (``W_2**k``, computed by :func:`rnnlib.figures.demo.gradient_factors`);
+  ``W_2`` at every step (``W_2**k``, computed by :func:`rnnlib.gradient_flow.gradient_factors`);
   a tanh RNN by ``W_2 tanh'(a_t)`` (:func:`scalar_tanh_factors`), never more
   than ``W_2``. Both in float64, as backpropagation computes them, next to
   the exact size, with the float64 overflow and underflow limits marked.
@@ -39,10 +39,13 @@ import numpy as np
 
 from rnnlib.clip import clip_by_global_norm
 from rnnlib.figures.common import CELL_COLORS
-from rnnlib.figures.demo import LOG10_MAX, LOG10_MIN, Y_LIMIT, gradient_factors
+from rnnlib.gradient_flow import ACT_GRAD, LOG10_MAX, LOG10_MIN, gradient_factors, lag_norms
 from rnnlib.losses import mse
 from rnnlib.rnn import RNN
 from rnnlib.widgets import Slider, interactive
+
+#: gradient_through_time draws on -Y_LIMIT .. Y_LIMIT (log10 of the factor).
+Y_LIMIT = 360
 
 __all__ = [
     "scalar_tanh_factors", "gradient_through_time",
@@ -179,14 +182,6 @@ def gradient_through_time(handles, *, W_2, T):
 
 # ---------------------------------------------------------------- the matrix case
 
-#: act'(a_t) written from h_t = act(a_t), for each activation of :class:`RNN`.
-ACT_GRAD = {
-    "tanh": lambda h: 1 - h**2,
-    "sigmoid": lambda h: h * (1 - h),
-    "relu": lambda h: (h > 0).astype(h.dtype),
-    "identity": np.ones_like,
-}
-
 #: Sizes of :data:`gradient_vs_lag`: inputs, hidden units, steps, sequences, random networks per rho.
 LAG_SIZES = {"D": 4, "H": 32, "T": 100, "B": 16, "nets": 6}
 
@@ -219,39 +214,6 @@ def random_rnn(rng, rho, activation="tanh", D=4, H=32):
     W = rng.standard_normal((H, H)) / np.sqrt(H)
     cell.views(params)["W^h"][...] = W * (rho / np.max(np.abs(np.linalg.eigvals(W))))
     return cell, params
-
-
-def lag_norms(cell, params, X, dJ_dhT):
-    """Norms of ``dJ/dh_{T-k}`` for k = 0 .. T, from a loss on the last state only.
-
-    Going back one step at a time (the line of ``RNN.backward``)::
-
-        dJ/dh_{t-1} = (dJ/dh_t * act'(a_t)) @ W^h        (tanh: act'(a_t) = 1 - h_t**2)
-
-    Parameters
-    ----------
-    cell : RNN
-    params : dict
-        The cell's parameters.
-    X : ndarray, shape (T, B, D)
-        Inputs.
-    dJ_dhT : ndarray, shape (B, H)
-        Gradient of the loss on the last state ``h_T``.
-
-    Returns
-    -------
-    ndarray, shape (T+1, B)
-        Row k: ``||dJ/dh_{T-k}||`` of every sequence (row T is the initial state ``h_0``).
-    """
-    H_seq, _ = cell.forward(params, X)
-    d_act = ACT_GRAD[cell.activation](H_seq)  # act'(a_t) from h_t, as RNN.backward
-    W_h = cell.views(params)["W^h"]
-    g = np.array(dJ_dhT, dtype=float)
-    norms = [np.linalg.norm(g, axis=1)]
-    for t in reversed(range(len(X))):
-        g = (g * d_act[t]) @ W_h  # one Jacobian back: diag(act'(a_t)) W^h
-        norms.append(np.linalg.norm(g, axis=1))
-    return np.array(norms)
 
 
 @functools.lru_cache(maxsize=32)

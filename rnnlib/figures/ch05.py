@@ -7,7 +7,7 @@
 * :data:`param_counts`: parameters of RNN, GRU and LSTM for chosen sizes,
   from ``cell.num_params()``, next to the formula ``G*H*(D+H+1)``.
 * :data:`gradient_flow`: gradient norm against time lag for RNN, LSTM and GRU
-  on chapter 4's task (:func:`rnnlib.figures.ch04.flow_norms`).
+  on chapter 4's task (:func:`rnnlib.gradient_flow.flow_norms`).
 
 The one-unit GRU of the explorer (:func:`explorer_cell`), ``x_t = (value, marker)``::
 
@@ -23,17 +23,8 @@ import functools
 
 import numpy as np
 
-from rnnlib.figures.ch04 import (
-    FLOW,
-    STYLES,
-    explorer_axes,
-    explorer_inputs,
-    flow_axes,
-    flow_norms,
-    hand_params,
-    show_flow,
-    show_inputs,
-)
+from rnnlib.figures.common import STYLES, explorer_axes, explorer_inputs, flow_axes, hand_params, show_flow, show_inputs
+from rnnlib.gradient_flow import FLOW, flow_norms
 from rnnlib.gru import GRU
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
@@ -41,7 +32,7 @@ from rnnlib.widgets import Slider, interactive
 
 __all__ = ["SEQUENCE", "explorer_cell", "explorer_trace", "gru_explorer", "param_counts", "gradient_flow"]
 
-#: The explorer's input sequence (a key of ``rnnlib.figures.ch04.SEQUENCES``).
+#: The explorer's input sequence (a key of ``rnnlib.figures.common.SEQUENCES``).
 SEQUENCE = "write +1, then -1"
 
 
@@ -81,7 +72,7 @@ def explorer_trace(b_r=6.0, b_z=-3.0):
     Returns
     -------
     X : numpy.ndarray
-        (T, 1, 2) the inputs (``rnnlib.figures.ch04.explorer_inputs(SEQUENCE)``).
+        (T, 1, 2) the inputs (``rnnlib.figures.common.explorer_inputs(SEQUENCE)``).
     trace : rnnlib Trace
         ``GRU.forward``'s trace ("r", "z", "n", "h", each (T, 1, 1)).
     """

@@ -15,17 +15,14 @@
 The last four draw the results the notebook has just computed, so they are
 plain figures (:class:`StaticFigure`, shown as a PNG), not sliders.
 """
-import io
-
 import numpy as np
 
 from rnnlib.data import ADDING_BASELINE_MSE, adding_problem
-from rnnlib.figures.common import CELL_COLORS
+from rnnlib.figures.common import CELL_COLORS, running_mean, static_figure
 from rnnlib.widgets import Choice, Slider, interactive
 
 __all__ = [
     "COLORS",
-    "StaticFigure",
     "static_figure",
     "adding_explorer",
     "running_mean",
@@ -38,47 +35,6 @@ __all__ = [
 #: One colour per cell (the book-wide ``common.CELL_COLORS``), used by chapters 6 and 7.
 COLORS = CELL_COLORS
 EXPLORER_LENGTHS = (10, 25, 50, 100)
-
-
-def _figure_class():
-    from matplotlib.figure import Figure
-
-    class _StaticFigure(Figure):
-        """A matplotlib Figure that Jupyter shows as a PNG (no pyplot needed)."""
-
-        def _repr_png_(self):
-            buffer = io.BytesIO()
-            self.savefig(buffer, format="png", dpi=self.dpi)
-            return buffer.getvalue()
-
-    return _StaticFigure
-
-
-StaticFigure = None  # set on first use by static_figure (matplotlib is imported lazily)
-
-
-def static_figure(figsize, dpi=96):
-    """A new Figure on an Agg canvas that a notebook displays as a PNG.
-
-    Parameters
-    ----------
-    figsize : (float, float)
-        Width and height in inches.
-    dpi : int
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        With a ``_repr_png_`` method.
-    """
-    global StaticFigure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    if StaticFigure is None:
-        StaticFigure = _figure_class()
-    fig = StaticFigure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
 
 
 # ------------------------------------------------------------ the task
@@ -137,24 +93,6 @@ def adding_explorer(handles, *, T, example):
 
 # ------------------------------------------------------------ the results
 
-
-def running_mean(x, window):
-    """Mean of the last ``window`` values at every step (fewer at the start).
-
-    Parameters
-    ----------
-    x : array_like, shape (N,)
-    window : int
-
-    Returns
-    -------
-    ndarray, shape (N,)
-    """
-    x = np.asarray(x, dtype=np.float64)
-    c = np.concatenate([[0.0], np.cumsum(x)])
-    n = np.arange(1, x.size + 1)
-    lo = np.maximum(0, n - window)
-    return (c[n] - c[lo]) / (n - lo)
 
 
 def _baseline(ax):

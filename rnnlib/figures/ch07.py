@@ -19,7 +19,8 @@ import textwrap
 
 import numpy as np
 
-from rnnlib.figures.ch06 import COLORS, running_mean, static_figure
+from rnnlib.figures.common import CELL_COLORS as COLORS
+from rnnlib.figures.common import running_mean, static_figure
 from rnnlib.widgets import Choice, Slider, interactive
 
 __all__ = ["PROMPTS", "SAMPLE_CHARS", "next_char_probs", "sample", "temperature_explorer", "loss_curves",

@@ -16,48 +16,15 @@ slider's 500 steps.
 """
 import numpy as np
 
+from rnnlib.gradient_flow import LOG10_MAX, LOG10_MIN, gradient_factors
 from rnnlib.widgets import Slider, Try, interactive
 
 __all__ = ["gradient_factors", "gradient_power"]
 
-LOG10_MAX = float(np.log10(np.finfo(np.float64).max))
-LOG10_MIN = float(np.log10(np.finfo(np.float64).smallest_subnormal))
 # The y range holds the exact line at every slider value: k log10(w) runs from
 # 500 * log10(0.1) = -500 to 500 * log10(5) = 349.5.
 Y_LIMITS = (-520, 370)
-Y_LIMIT = 360  # chapter 3's figure (rnnlib.figures.ch03) draws on -Y_LIMIT..Y_LIMIT
 ARROW = {"arrowstyle": "->", "color": "C3", "shrinkB": 6}
-
-
-def gradient_factors(w, T):
-    """The factors ``w**k`` for ``k = 0 .. T``, computed step by step in float64.
-
-    Parameters
-    ----------
-    w : float
-        Recurrent weight, positive.
-    T : int
-        Number of steps, at least 1.
-
-    Returns
-    -------
-    k : ndarray of int, shape (T+1,)
-        The steps back, ``0 .. T``.
-    g : ndarray of float64, shape (T+1,)
-        ``g[k] = w * w * ... * w`` (k factors, ``g[0] = 1``) as float64 computes
-        it: ``inf`` after an overflow, ``0`` after an underflow.
-    log10_exact : ndarray of float64, shape (T+1,)
-        ``k * log10(w)``, the exact size, which never overflows.
-    """
-    if not w > 0:
-        raise ValueError(f"w must be positive, got {w!r}")
-    if int(T) != T or T < 1:
-        raise ValueError(f"T must be a positive integer, got {T!r}")
-    k = np.arange(int(T) + 1)
-    # Overflow to inf and underflow to 0 are what this figure shows: computed, then reported.
-    with np.errstate(over="ignore", under="ignore"):
-        g = np.cumprod(np.concatenate([[1.0], np.full(int(T), float(w))]))
-    return k, g, k * np.log10(float(w))
 
 
 def _first(mask):
