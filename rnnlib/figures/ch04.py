@@ -118,8 +118,11 @@ def explorer_trace(b_i=-2.0, b_f=2.0, b_o=2.0, sequence="write +1, then -1"):
 def _explorer_setup(fig):
     return explorer_axes(fig, {
         "i": (1, "input $i_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["i"]}),
-        "f": (1, "forget $f_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["f"]}),
-        "o": (1, "output $o_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["o"]}),
+        # f_t and o_t coincide at the defaults (both sigmoid(2) = 0.881): a wide solid line under a
+        # thin dashed one, so that both stay visible
+        "f": (1, "forget $f_t$", {"marker": "o", "ms": 6, "lw": 3.5, "color": _GATE_COLORS["f"], "zorder": 2}),
+        "o": (1, "output $o_t$", {"marker": "s", "ms": 2.5, "lw": 1.2, "ls": "--", "color": _GATE_COLORS["o"],
+                                  "zorder": 3}),
         "c": (2, "cell state $C_t$ (long-term)", {"marker": "o", "ms": 3, "color": "C3"}),
         "h": (2, "hidden state $h_t$ (short-term)", {"marker": "s", "ms": 3, "ls": "--", "color": "C9"}),
     })
@@ -205,17 +208,17 @@ def _label(ax, xy, name, color, fontsize):
 #: Where the diagram writes each value: key -> (name, format of the value, x, y, colour, font size).
 _LABELS = {
     "c_prev": ("$C_{t-1}$", "{:.3f}", 0.15, 5.7, "C3", 9),
-    "c": ("$C_t$", "{:.3f}", 10.0, 5.7, "C3", 9),
+    "c": ("$C_t$", "{:.3f}", 9.0, 5.7, "C3", 9),
     "h_prev": ("$h_{t-1}$", "{:.3f}", 0.15, 1.65, "0.1", 9),
     "x": ("$x_t$", "{}", 2.35, 0.12, "0.1", 9),
-    "h": ("$h_t$", "{:.3f}", 10.0, 1.65, "C9", 9),
+    "h": ("$h_t$", "{:.3f}", 9.3, 1.0, "C9", 9),
     "f": ("$f_t$", "{:.3f}", 3.27, 2.03, _GATE_COLORS["f"], 8),
     "i": ("$i_t$", "{:.3f}", 4.77, 2.03, _GATE_COLORS["i"], 8),
     "g": ("$\\tilde C_t$", "{:.3f}", 6.07, 2.03, _GATE_COLORS["g"], 8),
     "o": ("$o_t$", "{:.3f}", 7.77, 2.03, _GATE_COLORS["o"], 8),
     "kept": ("$f_t C_{t-1}$", "{:.3f}", 3.5, 4.83, "0.1", 8),
     "written": ("$i_t \\tilde C_t$", "{:.3f}", 5.45, 4.53, "0.1", 8),
-    "tanh_c": ("tanh $C_t$", "{:.3f}", 9.7, 4.1, "0.1", 8),
+    "tanh_c": ("tanh $C_t$", "{:.3f}", 7.1, 4.05, "0.1", 8),
 }
 
 
