@@ -33,6 +33,8 @@ import numpy as np
 
 from rnnlib.figures.common import (
     SEQUENCES,
+    sub,
+    sup,
     STYLES,
     T_EXPLORER,
     explorer_axes,
@@ -137,10 +139,10 @@ def _explorer_setup(fig):
     setup=_explorer_setup,
     # The chapter's "things to try", each as the settings and what the caption then says.
     tries=[
-        Try({"b_f": -6}, "f_t = 0.0025 at every step"),
+        Try({"b_f": -6}, "fₜ = 0.0025 at every step"),
         Try({"b_f": 6, "sequence": "write +1"}, "(0.959 of the first write after 17 steps)"),
-        Try({"b_i": -8}, "i_t = 0.018 at the first marker"),
-        Try({"b_o": -6}, "C_20 = -0.216, h_20 = -0.001"),
+        Try({"b_i": -8}, "iₜ = 0.018 at the first marker"),
+        Try({"b_o": -6}, "C₂₀ = -0.216, h₂₀ = -0.001"),
     ],
 )
 def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
@@ -154,10 +156,11 @@ def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
     f = float(tr["f"][0, 0, 0])
     first, last = SEQUENCES[sequence][0][0], float(tr["c"][-1, 0, 0])
     kept = f ** (T_EXPLORER - first)
-    return (f"f_t = {f:.4f} at every step, so C_t keeps the fraction {f:.4f}^k of what it held k steps "
+    T = sub(T_EXPLORER)
+    return (f"fₜ = {f:.4f} at every step, so Cₜ keeps the fraction {f:.4f}{sup('k')} of what it held k steps "
             f"before ({kept:.3g} of the first write after {T_EXPLORER - first} steps); "
-            f"i_t = {float(tr['i'][first - 1, 0, 0]):.3f} at the first marker; "
-            f"C_20 = {last:.3f}, h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")
+            f"iₜ = {float(tr['i'][first - 1, 0, 0]):.3f} at the first marker; "
+            f"C{T} = {last:.3f}, h{T} = {float(tr['h'][-1, 0, 0]):.3f}.")
 
 
 # ---------------------------------------------------------------- the diagram
@@ -344,11 +347,11 @@ def cell_diagram(artists, *, t):
     value["h_prev"] = float(tr["h"][k - 1, 0, 0]) if k else 0.0
     value["x"] = f"({X[k, 0, 0]:+.0f}, {X[k, 0, 1]:.0f})"
     show_lstm_values(artists, value)
-    artists["title"].set_text(f"step t = {t} of '{DIAGRAM[3]}', x_t = (value, marker); "
-                              f"biases b_i = {DIAGRAM[0]:g}, b_f = {DIAGRAM[1]:g}, b_o = {DIAGRAM[2]:g}")
-    return (f"Step {t}: f_t = {value['f']:.3f} keeps {value['f'] * value['c_prev']:.3f} of C_(t-1) = "
-            f"{value['c_prev']:.3f}, i_t * C~_t = {value['i'] * value['g']:.3f} is written, "
-            f"C_t = {value['c']:.3f}, h_t = o_t * tanh(C_t) = {value['h']:.3f}.")
+    artists["title"].set_text(f"step t = {t} of '{DIAGRAM[3]}', $x_t$ = (value, marker); "
+                              f"biases $b_i$ = {DIAGRAM[0]:g}, $b_f$ = {DIAGRAM[1]:g}, $b_o$ = {DIAGRAM[2]:g}")
+    return (f"Step {t}: fₜ = {value['f']:.3f} keeps {value['f'] * value['c_prev']:.3f} of Cₜ₋₁ = "
+            f"{value['c_prev']:.3f}, iₜ · C̃ₜ = {value['i'] * value['g']:.3f} is written, "
+            f"Cₜ = {value['c']:.3f}, hₜ = oₜ · tanh(Cₜ) = {value['h']:.3f}.")
 
 
 # ----------------------------------------------------------- gradient flow

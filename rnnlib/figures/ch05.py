@@ -28,7 +28,7 @@ from rnnlib.gradient_flow import FLOW, flow_norms
 from rnnlib.gru import GRU
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
-from rnnlib.widgets import Slider, interactive
+from rnnlib.widgets import Slider, Try, interactive
 
 __all__ = ["SEQUENCE", "explorer_cell", "explorer_trace", "gru_explorer", "param_counts", "gradient_flow"]
 
@@ -95,6 +95,13 @@ def _explorer_setup(fig):
     b_z=Slider(-6, 6, 3, default=-3, label="update-gate bias b_z"),
     figsize=(7.2, 5.4),
     setup=_explorer_setup,
+    # The chapter's "things to try", each as the settings and what the caption then says. The
+    # default b_r = 6 (the slider's end) is the point: the reset gate open, the candidate sees the past.
+    tries=[
+        Try({"b_z": -6}, "zₜ = 0.500 at the markers and 0.002 elsewhere"),
+        Try({"b_z": 6}, "zₜ = 1.000 at the markers and 0.998 elsewhere"),
+        Try({"b_r": -6}, "Candidate at the writes: 0.964 at t = 3, -0.964 at t = 12"),
+    ],
 )
 def gru_explorer(handles, *, b_r, b_z):
     """A one-unit GRU: reset and update gates, candidate and hidden state at every step."""
@@ -105,8 +112,8 @@ def gru_explorer(handles, *, b_r, b_z):
     marks = np.flatnonzero(X[:, 0, 1])
     z_rest = float(np.delete(tr["z"][:, 0, 0], marks).mean())
     writes = ", ".join(f"{float(tr['n'][k, 0, 0]):.3f} at t = {k + 1}" for k in marks)
-    return (f"r_t = {float(tr['r'][0, 0, 0]):.3f}; z_t = {float(tr['z'][marks[0], 0, 0]):.3f} at the markers and "
-            f"{z_rest:.3f} elsewhere. Candidate at the writes: {writes}; h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")
+    return (f"rₜ = {float(tr['r'][0, 0, 0]):.3f}; zₜ = {float(tr['z'][marks[0], 0, 0]):.3f} at the markers and "
+            f"{z_rest:.3f} elsewhere. Candidate at the writes: {writes}; h₂₀ = {float(tr['h'][-1, 0, 0]):.3f}.")
 
 
 _CELLS = ("RNN", "GRU", "LSTM")

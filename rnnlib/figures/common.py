@@ -23,13 +23,47 @@ from rnnlib.gradient_flow import FLOW
 __all__ = [
     "CELL_COLORS", "STYLES", "PIXEL_RATIO", "StaticFigure", "static_figure", "running_mean",
     "T_EXPLORER", "SEQUENCES", "hand_params", "explorer_inputs", "explorer_axes", "freeze_label_positions",
-    "show_inputs", "flow_axes", "show_flow",
+    "show_inputs", "flow_axes", "show_flow", "sub", "sup", "times_ten_to",
 ]
 
 #: One matplotlib colour per cell type, keyed by the cell's name as printed.
 CELL_COLORS = {"RNN": "C0", "LSTM": "C3", "GRU": "C2"}
 #: Pixels per CSS pixel of the static figures' PNGs (as the interactive figures' frames).
 PIXEL_RATIO = 2
+
+
+_SUB = str.maketrans("0123456789+-()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP = str.maketrans("0123456789+-()ikn", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁱᵏⁿ")
+
+
+def sub(text):
+    """``text`` in Unicode subscript characters (``sub("t-1")`` is "ₜ₋₁"), for plain-text captions.
+
+    Captions and control labels are plain text beside typeset maths: Unicode
+    sub- and superscripts read as maths where ``C_(t-1)`` or ``w^200`` would not.
+    Raises ValueError for a character with no subscript form (Unicode has none for b, c, d, f, g, q, w, y, z).
+    """
+    missing = sorted({c for c in str(text) if c.translate(_SUB) == c and c != " "})
+    if missing:
+        raise ValueError(f"text has characters without a Unicode subscript: {missing}")
+    return str(text).translate(_SUB)
+
+
+def sup(text):
+    """``text`` in Unicode superscript characters (``sup("-23")`` is "⁻²³"); see :func:`sub`."""
+    missing = sorted({c for c in str(text) if c.translate(_SUP) == c and c != " "})
+    if missing:
+        raise ValueError(f"text has characters without a Unicode superscript: {missing}")
+    return str(text).translate(_SUP)
+
+
+def times_ten_to(log10_value, digits=3):
+    """A number given by its log10 as "m × 10ᵉ" (works far beyond float64: ``times_ten_to(349.5)``)."""
+    exponent = int(np.floor(log10_value))
+    mantissa = 10.0 ** (log10_value - exponent)
+    if round(mantissa, digits - 1) >= 10:  # 9.996 rounds to 10.0: write 1.00 x 10^(e+1)
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.{digits - 1}f} × 10{sup(exponent)}"
 
 
 def _figure_class():

@@ -16,6 +16,7 @@ slider's 500 steps.
 """
 import numpy as np
 
+from rnnlib.figures.common import sup, times_ten_to
 from rnnlib.gradient_flow import LOG10_MAX, LOG10_MIN, gradient_factors
 from rnnlib.widgets import Slider, Try, interactive
 
@@ -76,9 +77,9 @@ def _show_mark(mark, step, message):
     setup=_setup,
     # Chapter 0's "things to try": the settings and what the caption then says.
     tries=[
-        Try({"w": 1.0}, "w^200 = 1, within float64"),
-        Try({"w": 1.1, "T": 500}, "the exact w^500 is 10^20.7"),
-        Try({"w": 0.9, "T": 500}, "the exact w^500 is 10^-22.9"),
+        Try({"w": 1.0}, "w²⁰⁰ = 1, within float64"),
+        Try({"w": 1.1, "T": 500}, "the exact w⁵⁰⁰ is 4.97 × 10²⁰"),
+        Try({"w": 0.9, "T": 500}, "the exact w⁵⁰⁰ is 1.32 × 10⁻²³"),
         Try({"w": 5.0, "T": 500}, "overflows float64 at step 442"),
         Try({"w": 0.1, "T": 500}, "underflows to 0 in float64 at step 324"),
     ],
@@ -103,5 +104,5 @@ def gradient_power(handles, *, w, T):
     elif underflow is not None:
         result = f"underflows to 0 in float64 at step {underflow}"
     else:
-        result = f"w^{T} = {g[-1]:.3g}, within float64"
-    return f"w = {w:.1f}, T = {T}: the product {result}; the exact w^{T} is 10^{exact[-1]:.1f}."
+        result = f"w{sup(T)} = {g[-1]:.3g}, within float64"
+    return f"w = {w:.1f}, T = {T}: the product {result}; the exact w{sup(T)} is {times_ten_to(exact[-1])}."
