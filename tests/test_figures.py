@@ -159,7 +159,7 @@ def test_html_frames_draw_cleanly_and_fit_the_budget(figure, strict):
     frames = figure.frames()
     total = sum(map(len, frames["images"]))
     assert total < MAX_FRAME_BYTES, (
-        f"{figure.qualname}: {len(frames['png'])} frames take {total:,} bytes, over {MAX_FRAME_BYTES:,}; "
+        f"{figure.qualname}: {len(frames['images'])} frames take {total:,} bytes, over {MAX_FRAME_BYTES:,}; "
         "use fewer slider steps or a smaller figure")
     assert len(frames["images"]) == len(frames["points"])
 

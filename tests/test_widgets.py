@@ -106,7 +106,8 @@ def test_choice_options_default_and_errors():
 def test_thinning_keeps_ends_and_default():
     values = list(range(101))
     thin = widgets._thin(values, 37)
-    assert len(thin) <= widgets.MAX_VALUES_PER_CONTROL
+    assert len(thin) <= widgets.MAX_VALUES_PER_CONTROL + 1  # the default may lie off the stride
+    assert widgets._thin(list(range(13)), 7, most=7) == [0, 2, 4, 6, 7, 8, 10, 12]
     assert thin[0] == 0 and thin[-1] == 100 and 37 in thin and thin == sorted(thin)
     assert widgets._thin(values[:51], 3) == values[:51]
 

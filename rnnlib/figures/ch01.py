@@ -131,6 +131,7 @@ def _predictor_setup(fig):
     figsize=(8.0, 3.1),
     dpi=84,
     setup=_predictor_setup,
+    html_values=7,  # the HTML face: weights in steps of 1 (and the defaults): the page stays within its budget
     W_1=Slider(**_PARAM, default=1.0, label="W\u2081 (input weight)"),
     W_2=Slider(**_PARAM, default=0.5, label="W\u2082 (recurrent weight)"),
     b=Slider(**_PARAM, default=-0.5, label="b (hidden bias)"),
@@ -179,6 +180,7 @@ def _activation_setup(fig):
     figsize=(7.2, 3.4),
     dpi=84,
     setup=_activation_setup,
+    html_values=11,  # the HTML face: z in steps of 1: the page stays within its weight budget
     z=Slider(-5.0, 5.0, 0.5, default=0.0, label="pre-activation z"),
 )
 def activation_compare(h, *, z):

@@ -42,7 +42,7 @@ from rnnlib.figures.common import CELL_COLORS
 from rnnlib.gradient_flow import ACT_GRAD, LOG10_MAX, LOG10_MIN, gradient_factors, lag_norms
 from rnnlib.losses import mse
 from rnnlib.rnn import RNN
-from rnnlib.widgets import Slider, interactive
+from rnnlib.widgets import Slider, Try, interactive
 
 #: gradient_through_time draws on -Y_LIMIT .. Y_LIMIT (log10 of the factor).
 Y_LIMIT = 360
@@ -152,6 +152,15 @@ def _setup_through_time(fig):
     W_2=Slider(0.1, 4.0, 0.1, default=4.0, label="recurrent weight W_2"),
     T=Slider(50, 600, 50, default=100, label="sequence length T"),
     setup=_setup_through_time,
+    # the chapter's "things to try" and what the caption then says; W_2 in steps of 0.2 in the
+    # HTML face (plus the values tried) keeps the page within its weight budget
+    tries=[
+        Try({"W_2": 4.0, "T": 100}, "W_2^100 is 1.607e+60 in float64 (exactly 10^60.2)"),
+        Try({"T": 550}, "W_2^550 is inf in float64"),
+        Try({"W_2": 1.0}, "W_2^100 is 1 in float64"),
+        Try({"W_2": 0.2}, "W_2^100 is 1.268e-70 in float64"),
+    ],
+    html_values=21,
 )
 def gradient_through_time(handles, *, W_2, T):
     """The gradient through k steps of a scalar RNN, linear and tanh, in float64."""
@@ -389,6 +398,7 @@ def _show_step(h, ax, w_0, loss_0, w_1, loss_1, text):
     figsize=(6.4, 3.6),
     w_0=Slider(1.85, 2.05, 0.01, default=1.95, label="starting weight w"),
     setup=_setup_cliff,
+    html_values=11,  # every 0.02 in the HTML face: the page stays within its weight budget
 )
 def cliff_step(handles, *, w_0):
     """One gradient step near a cliff, without and with clipping."""
@@ -540,6 +550,16 @@ def _setup_states(fig):
     figsize=(6.4, 3.6),
     w=Slider(1.93, 1.97, 0.0025, default=1.95, label="recurrent weight w"),
     setup=_setup_states,
+    # the chapter's "things to try" and what the caption then says (the HTML face holds these
+    # values and every 0.01: the page stays within its weight budget)
+    tries=[
+        Try({"w": 1.94}, "escapes at step 37"),
+        Try({"w": 1.95}, "h_50 = -0.680, and it escapes at step 76"),
+        Try({"w": 1.96}, "a negative stable state traps it"),
+        Try({"w": 1.945}, "escapes at step 47"),
+        Try({"w": 1.9475}, "escapes at step 57"),
+    ],
+    html_values=5,
 )
 def cliff_states(handles, *, w):
     """The state of the cliff unit against time: it lingers near the ghost, then escapes or is trapped."""
