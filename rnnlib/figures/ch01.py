@@ -180,7 +180,7 @@ def _activation_setup(fig):
     figsize=(7.2, 3.4),
     dpi=84,
     setup=_activation_setup,
-    html_values=11,  # the HTML face: z in steps of 1: the page stays within its weight budget
+    html_values=6,  # the HTML face: z in steps of 2 (and 0): the page stays within its weight budget
     z=Slider(-5.0, 5.0, 0.5, default=0.0, label="pre-activation z"),
 )
 def activation_compare(h, *, z):

@@ -83,6 +83,7 @@ def _show_mark(mark, step, message):
         Try({"w": 5.0, "T": 500}, "overflows float64 at step 442"),
         Try({"w": 0.1, "T": 500}, "underflows to 0 in float64 at step 324"),
     ],
+    html_values=18,  # the HTML face: w every 0.3, T every 40 (and the defaults and the values tried): page budget
 )
 def gradient_power(handles, *, w, T):
     """The gradient factor w^k through k steps, in float64."""
