@@ -8,10 +8,11 @@ STAMP  := $(VENV)/.installed
 NB     ?= $(sort $(wildcard book/*.ipynb))
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv book test test-lib test-notebooks lab notebooks student nbgrader grade bench clean check-python
+.PHONY: help venv book pdf test test-lib test-notebooks lab notebooks student nbgrader grade bench clean check-python
 
 help:
 	@echo "make book       execute the notebooks (cached) and build the HTML book"
+	@echo "make pdf        the whole book as one PDF, _build/pdf/book.pdf (after make book)"
 	@echo "make test       pytest on tests/ and nbval on every notebook in book/"
 	@echo "make lab        JupyterLab on book/ with the kernel that has rnnlib"
 	@echo "make notebooks  re-execute notebooks in place (NB=book/x.ipynb for one)"
@@ -37,6 +38,11 @@ venv: $(STAMP)
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+# The PDF is printed by Chromium from the built HTML book (apt-get install chromium).
+pdf: $(STAMP)
+	@test -f _build/html/index.html || { echo "No built book: run make book first."; exit 1; }
+	$(PY) _ext/book_pdf.py --html _build/html --out _build/pdf/book.pdf
 
 test: $(STAMP)
 	$(PY) -m pytest tests book $(NBVAL)

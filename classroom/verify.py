@@ -101,9 +101,10 @@ def verdict(checker, fn, seed=None):
 def verify(checker, fn, seed=None):
     """Like :func:`verdict`, but raise AssertionError with the checker's message unless it passed.
 
-    This is what the hidden part of an nbgrader test cell runs.
+    This is what the hidden part of an nbgrader test cell runs. It returns
+    None: a value would become the cell's result, which nbgrader would try to
+    read as partial credit.
     """
     passed, message = verdict(checker, fn, seed)
     if not passed:
         raise AssertionError(message)
-    return message

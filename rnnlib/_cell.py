@@ -279,9 +279,14 @@ def linear_backward(W, X, x_blocks, h_blocks):
         db[rows] = dA2.sum(axis=0)  # db = sum_t dA_t
         dX = dX + dA2 @ W[rows, :D]  # dx_t = dA_t W^x
     for rows, dA, S in h_blocks:
-        if isinstance(S, Previous):  # one product over all steps needs h_0 .. h_{T-1} in one array
-            S = np.concatenate([S.first[None], S.seq[:-1]])
-        dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)  # dW^h = sum_t dA_t^T s_t
+        if isinstance(S, Previous):  # h_0, then h_1 .. h_{T-1}: two products, no copy of the states
+            k = dA.shape[2]
+            dWh = dA[0].T @ S.first  # dW^h = dA_1^T h_0 + sum_{t>1} dA_t^T h_{t-1}
+            if T > 1:
+                dWh += dA[1:].reshape((T - 1) * B, k).T @ S.seq[:-1].reshape((T - 1) * B, -1)
+            dW[rows, D:] = dWh
+        else:
+            dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)  # dW^h = sum_t dA_t^T s_t
     return dW, db, dX.reshape(T, B, D)
 
 

@@ -205,17 +205,17 @@ class GRU(Cell):
 
     @staticmethod
     def _backward_book(p, trace, dH, H_prev, dh_next, dA):
-        X, r, z, n = trace["X"], trace["r"], trace["z"], trace["n"]
+        X, r, z, n, Hs = trace["X"], trace["r"], trace["z"], trace["n"], trace["h"]
         T, B, H = n.shape
         Wh = p["W"][:, X.shape[2] :]
         dh, drh, tmp = np.empty_like(dh_next), np.empty_like(dh_next), np.empty_like(dh_next)
         for t in reversed(range(T)):
             da_r, da_z, da_n = (dA[t, :, k * H : (k + 1) * H] for k in range(3))
             np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
-            dsig(z[t], da_z)
-            np.subtract(n[t], H_prev[t], out=tmp)
-            da_z *= tmp
-            da_z *= dh  # backprop through h_t = h_{t-1} + z (n - h_{t-1}) into z and its sigmoid
+            np.subtract(1, z[t], out=dh_next)
+            dh_next *= dh  # backprop through (1 - z) h_{t-1} into h_{t-1}
+            np.subtract(Hs[t], H_prev[t], out=da_z)  # z (n - h_{t-1}) = h_t - h_{t-1}
+            da_z *= dh_next  # backprop through h_t = h_{t-1} + z (n - h_{t-1}) into z and its sigmoid
             dtanh(n[t], da_n)
             da_n *= z[t]
             da_n *= dh  # backprop through z * n into n and its tanh
@@ -223,8 +223,6 @@ class GRU(Cell):
             dsig(r[t], da_r)
             da_r *= H_prev[t]
             da_r *= drh  # backprop through r * h_{t-1} into r and its sigmoid
-            np.subtract(1, z[t], out=dh_next)
-            dh_next *= dh  # backprop through (1 - z) h_{t-1} into h_{t-1}
             drh *= r[t]
             dh_next += drh  # backprop through r * h_{t-1} into h_{t-1}
             np.matmul(dA[t, :, : 2 * H], Wh[: 2 * H], out=tmp)
@@ -257,7 +255,7 @@ class GRU(Cell):
     @staticmethod
     def _backward_pytorch(p, trace, dH, H_prev, dh_next, dA):
         # dA holds the recurrent side [a_r, a_z, hn]; da_n, the input side of n, is kept apart
-        X, r, z, n, hn = trace["X"], trace["r"], trace["z"], trace["n"], trace["hn"]
+        X, r, z, n, hn, Hs = trace["X"], trace["r"], trace["z"], trace["n"], trace["hn"], trace["h"]
         T, B, H = n.shape
         Wh = p["W"][:, X.shape[2] :]
         dA_n = np.empty_like(n)
@@ -266,14 +264,12 @@ class GRU(Cell):
             da_r, da_z, dhn = (dA[t, :, k * H : (k + 1) * H] for k in range(3))
             da_n = dA_n[t]
             np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
-            dtanh(n[t], da_n)
             np.subtract(1, z[t], out=tmp)
-            da_n *= tmp
-            da_n *= dh  # backprop through h_t = (1 - z) n + z h_{t-1} into n and its tanh
-            dsig(z[t], da_z)
-            np.subtract(H_prev[t], n[t], out=tmp)
-            da_z *= tmp
-            da_z *= dh  # backprop through h_t = n + z (h_{t-1} - n) into z and its sigmoid
+            tmp *= dh  # (1 - z) dh, shared by n and z
+            dtanh(n[t], da_n)
+            da_n *= tmp  # backprop through h_t = (1 - z) n + z h_{t-1} into n and its tanh
+            np.subtract(Hs[t], n[t], out=da_z)  # z (h_{t-1} - n) = h_t - n
+            da_z *= tmp  # backprop through h_t = n + z (h_{t-1} - n) into z and its sigmoid
             np.multiply(da_n, r[t], out=dhn)  # backprop through r * hn into hn = W_n^h h_{t-1} + b_hn
             dsig(r[t], da_r)
             da_r *= hn[t]

@@ -25,9 +25,9 @@ forward, 1 reverse).
 Padding. A batch of sequences of different lengths is stored padded to T
 steps, ``lengths[b]`` (B,) giving each one's own length (or a (T, B) mask,
 True on the real steps, which must come first). Sequence b then gets exactly
-what it would get alone (to rounding): the forward direction reads its steps
-``0..lengths[b]-1``; the reverse direction starts at its own last step
-``lengths[b]-1``, not at the padding; the final state of each direction is
+what it would get alone (to rounding): the forward direction reads
+``X[0], ..., X[lengths[b]-1]`` (array indices); the reverse direction starts
+at its own last step ``X[lengths[b]-1]``, not at the padding; the final state of each direction is
 the state after the sequence's own last step; outputs at padded steps are
 0; padded inputs get zero gradient and never change the result.
 

@@ -25,9 +25,12 @@ float64, Adam, global-norm clipping; :func:`train`):
   trained by two processes at once: ``--only sweep --variant plain`` and
   ``--only sweep --variant attention``.
 
-Run time: measured on the 2-core machine that made the shipped files while
-other jobs shared it (see the module's ``RUN_TIME`` below, written after the
-run). Retrained results equal the shipped ones on the same machine; on
+Run time, measured when the shipped files were made (a 2-core machine that
+other jobs were loading to about 6 busy processes), with the three parts in
+three processes at once (``--only dates``, ``--only sweep --variant plain``,
+``--only sweep --variant attention``): 1,072 s, 1,366 s and 1,647 s, so about
+27 minutes in all; one process doing everything needs their sum, about 68
+minutes, on that machine, and less on an idle one. Retrained results equal the shipped ones on the same machine; on
 another CPU the last bits of the sums differ and grow over thousands of
 steps, so expect the same accuracies to a few percent, not the same bits.
 """
@@ -62,10 +65,6 @@ SWEEP_CONFIG = dict(hidden_size=64, attn_size=16, batch_size=32, steps=2000, lr=
                     min_len=5, max_len=40, n_eval=200, seeds=(0, 1, 2), task="copy")
 #: Lengths at which the sweep's models are evaluated.
 SWEEP_LENGTHS = (5, 10, 15, 20, 25, 30, 35, 40)
-
-#: Wall-clock seconds of the full retrain (written by hand after the run that made the shipped files).
-RUN_TIME = None
-
 
 @dataclass
 class TrainRun:

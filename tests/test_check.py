@@ -119,6 +119,14 @@ def adding_problem(rng, T, batch_size):
     return np.stack([values, markers], axis=-1), (values[i1, cols] + values[i2, cols])[:, None]
 
 
+def steps_to_solve(losses, window, stop_mse):
+    losses = list(losses)
+    for n in range(window, len(losses) + 1):
+        if sum(losses[n - window : n]) / window < stop_mse:
+            return n
+    return None
+
+
 def sample_with_temperature(logits, temperature, rng):
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")

@@ -137,3 +137,34 @@ def test_nbgrader_grades_four_kinds_of_submission(tmp_path):
         assert feedback.is_file(), feedback
     wrapper = (course / "feedback" / "cheat-wrapper" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "refuses" in wrapper and "LSTM.step" in wrapper
+
+
+def test_real_chapter_4_through_nbgrader(tmp_path):
+    """The teachers' guide's release of chapter 4: the book's own solutions earn every autograded point."""
+    course = tmp_path / "course"
+    report = nbgrader_export.write_course(ROOT, course, chapters=["04_lstm"], log=lambda *a: None)
+    nbgrader(course, "generate_assignment", "04_lstm", "--force")
+    source = nbformat.read(course / "source" / "04_lstm" / "04_lstm.ipynb", as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: "\n".join(
+        line for line in c.source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    release = course / "release" / "04_lstm" / "04_lstm.ipynb"
+    for student, fill in (("solutions", True), ("blank", False)):
+        nb = nbformat.read(release, as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if fill and grade_id in answers:
+                cell.source = answers[grade_id]
+        (course / "submitted" / student / "04_lstm").mkdir(parents=True)
+        nbformat.write(nb, course / "submitted" / student / "04_lstm" / "04_lstm.ipynb")
+    nbgrader(course, "autograde", "04_lstm", "--force")
+
+    from nbgrader.api import Gradebook
+
+    tests = {f"{label}-tests": points for label, points in report["04_lstm"].items()
+             if any(c.metadata.get("nbgrader", {}).get("grade_id") == f"{label}-tests" for c in source.cells)}
+    assert len(tests) >= 2
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student, expected in (("solutions", tests), ("blank", dict.fromkeys(tests, 0))):
+            nb = gb.find_submission_notebook("04_lstm", "04_lstm", student)
+            assert {g.name: g.score for g in nb.grades if g.name in tests} == expected, student
