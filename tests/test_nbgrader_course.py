@@ -168,3 +168,14 @@ def test_real_chapter_4_through_nbgrader(tmp_path):
         for student, expected in (("solutions", tests), ("blank", dict.fromkeys(tests, 0))):
             nb = gb.find_submission_notebook("04_lstm", "04_lstm", student)
             assert {g.name: g.score for g in nb.grades if g.name in tests} == expected, student
+
+
+def test_course_directory_never_inside_the_book(tmp_path, capsys):
+    from classroom import cli
+
+    root = write_book(tmp_path / "book_root")
+    for out in (root, root / "book", root / "book" / "course"):
+        assert cli.main(["nbgrader", "--out", str(out), "--root", str(root)]) == 2
+        assert "must not be the book" in capsys.readouterr().err
+    assert not (root / "book" / "course").exists() and not (root / "nbgrader_config.py").exists()
+    assert cli.main(["nbgrader", "--out", str(tmp_path / "c"), "--root", str(root), "--chapter", "nope"]) == 1

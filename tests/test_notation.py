@@ -36,6 +36,11 @@ FORBIDDEN = [
 #: brings them in line (the lead empties this set). Listed entries are xfail(strict=False).
 KNOWN_PENDING = set()  # chapters 4 and 5 wrote the loss as L until their owner converted them
 
+#: (notebook, rule) pairs where the spelling is right: in the encoder-decoder chapters y_1..y_T is
+#: the *target sequence* (the intro's "y is the target"), so y_{t-1} is the previous target token
+#: the decoder reads, not a hidden state (those chapters write the states h_s and d_t).
+NOT_APPLICABLE = {("08_seq2seq.ipynb", "hidden-state-y"), ("09_attention.ipynb", "hidden-state-y")}
+
 
 def markdown_of(path):
     nb = nbformat.read(path, as_version=4)
@@ -59,6 +64,8 @@ CASES = [(path, name, pattern, advice) for path in NOTEBOOKS for name, pattern, 
 def test_chapter_uses_the_book_notation(path, name, pattern, advice, request):
     if (path.name, name) in KNOWN_PENDING:
         request.applymarker(pytest.mark.xfail(reason="known pending: its owner is converting it", strict=False))
+    if (path.name, name) in NOT_APPLICABLE:
+        return
     found = violations(path, pattern)
     assert not found, f"{path.name} breaks the notation ({advice}):\n" + "\n".join(found)
 

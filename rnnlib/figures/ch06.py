@@ -16,8 +16,10 @@
   gate, its forget gate and its cell state, with the two marked steps.
 
 The last five draw the results the notebook has just computed, so they are
-plain figures (:func:`rnnlib.figures.common.static_figure`, shown as a PNG), not sliders.
+plain figures (:func:`rnnlib.figures.common.static_figure`, shown as a PNG), not
+sliders.
 """
+
 import numpy as np
 
 from rnnlib.data import ADDING_BASELINE_MSE, adding_problem
@@ -96,7 +98,6 @@ def adding_explorer(handles, *, T, example):
 
 
 # ------------------------------------------------------------ the results
-
 
 
 def _baseline(ax):
