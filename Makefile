@@ -10,6 +10,7 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 
 # make lab / make notebook serve the learner's working copy LAB_DIR (ignored by git, made from
 # book/ on first use, see jupyter-config/labcopy.py) with the project's Jupyter settings.
+# LAB_OPTS: more Jupyter options, e.g. make lab LAB_OPTS="--port=8890 --no-browser"
 LAB_DIR      := lab
 JUPYTER_ARGS := --config=$(CURDIR)/jupyter-config/jupyter_config.py $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
@@ -55,11 +56,11 @@ test-notebooks: $(STAMP)
 
 lab: $(STAMP)
 	@$(PY) jupyter-config/labcopy.py create --book book --copy $(LAB_DIR)
-	$(VENV)/bin/jupyter lab $(JUPYTER_ARGS) $(LAB_DIR)
+	$(VENV)/bin/jupyter lab $(JUPYTER_ARGS) $(LAB_OPTS) $(LAB_DIR)
 
 notebook: $(STAMP)
 	@$(PY) jupyter-config/labcopy.py create --book book --copy $(LAB_DIR)
-	$(VENV)/bin/jupyter notebook $(JUPYTER_ARGS) $(LAB_DIR)
+	$(VENV)/bin/jupyter notebook $(JUPYTER_ARGS) $(LAB_OPTS) $(LAB_DIR)
 
 lab-update: $(STAMP)
 	@$(PY) jupyter-config/labcopy.py update --book book --copy $(LAB_DIR) $(if $(OVERWRITE),--overwrite)
