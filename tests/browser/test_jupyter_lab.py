@@ -152,12 +152,23 @@ def open_page(browser, url, width=1400, height=1000):
     return page
 
 
+def menu(page, top, item):
+    """Click ``item`` in the menu bar's ``top`` menu (JupyterLab and Notebook 7 share it)."""
+    page.locator(".lm-MenuBar-item", has_text=top).first.click()
+    page.locator(".lm-Menu-item:visible", has_text=item).first.click()
+
+
 def run_all(page):
-    """Run > Run All Cells from the menu bar, then wait until every code cell has run."""
+    """Clear every output, then Run > Run All Cells, and wait until every code cell has run again.
+
+    Clearing first makes "has run" visible: every code cell's prompt goes
+    from ``[ ]`` to ``[n]`` (the stored notebook already shows numbers).
+    """
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
-    page.locator(".lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
+        .every(p => !/\\d/.test(p.textContent))""", timeout=30_000)
+    menu(page, "Run", "Run All Cells")
     page.wait_for_function("""() => {
         const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
         return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
@@ -315,8 +326,7 @@ def test_jupyterlab_chapter_4_runs_and_every_live_figure_responds(server, browse
 
     # Save; the working copy changes, the tracked notebook does not.
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
-    page.keyboard.press("Control+s")
+    menu(page, "File", "Save Notebook")
     page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
     assert hashlib.sha256((lab.copy / "04_lstm.ipynb").read_bytes()).hexdigest() != book_before
     assert hashlib.sha256(book_notebook.read_bytes()).hexdigest() == book_before, "book/ was written to"
