@@ -158,6 +158,21 @@ def menu(page, top, item):
     page.locator(".lm-Menu-item:visible", has_text=item).first.click()
 
 
+def wait_for_kernel(page):
+    """Wait until the notebook's kernel has started on the server and the page is connected to it.
+
+    The toolbar's indicator says "idle" before the kernel starts, too; running
+    cells before the session exists opens a "Select Kernel" dialog.
+    """
+    page.wait_for_function("""async () => {
+        const sessions = await (await fetch('/api/sessions')).json();
+        const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+        return sessions.length > 0 && sessions.every(s => s.kernel && s.kernel.execution_state === 'idle')
+            && indicator && indicator.dataset.status === 'idle';
+    }""", timeout=120_000, polling=500)
+    page.wait_for_timeout(500)
+
+
 def run_all(page):
     """Clear every output, then Run > Run All Cells, and wait until every code cell has run again.
 
@@ -165,10 +180,20 @@ def run_all(page):
     from ``[ ]`` to ``[n]`` (the stored notebook already shows numbers).
     """
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    wait_for_kernel(page)
     menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function("""() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
         .every(p => !/\\d/.test(p.textContent))""", timeout=30_000)
     menu(page, "Run", "Run All Cells")
+    # Now and then (seen on a loaded machine) JupyterLab asks which kernel to use although the
+    # notebook's kernel runs; a learner answers with the preselected one, so does the test.
+    dialog = page.locator(".jp-Dialog:has-text('Select Kernel')")
+    try:
+        dialog.wait_for(timeout=3000)
+    except Exception:
+        pass
+    else:
+        dialog.locator(".jp-mod-accept").click()
     page.wait_for_function("""() => {
         const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
         return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
