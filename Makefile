@@ -14,10 +14,11 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 LAB_DIR      := lab
 JUPYTER_ARGS := --config=$(CURDIR)/jupyter-config/jupyter_config.py $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: help venv book test test-lib test-notebooks lab notebook lab-update notebooks student bench clean check-python
+.PHONY: help venv book pdf test test-lib test-notebooks lab notebook lab-update notebooks student nbgrader grade bench clean check-python
 
 help:
 	@echo "make book       execute the notebooks (cached) and build the HTML book"
+	@echo "make pdf        the whole book as one PDF, _build/pdf/book.pdf (after make book)"
 	@echo "make test       pytest on tests/ and nbval on every notebook in book/"
 	@echo "make lab        JupyterLab on your working copy lab/ (made from book/ on first use)"
 	@echo "make notebook   the same in Notebook 7 (the classic one-notebook-per-tab interface)"
@@ -25,6 +26,8 @@ help:
 	@echo "                OVERWRITE=1 also the others, after moving yours to a backup folder)"
 	@echo "make notebooks  re-execute notebooks in place (NB=book/x.ipynb for one)"
 	@echo "make student    student edition (no solutions) in _build/student"
+	@echo "make nbgrader   nbgrader course directory (autograded exercises) in nbgrader-course/"
+	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted notebooks to dir/grades.csv"
 	@echo "make bench      speed and memory measurements (benchmarks/)"
 	@echo "make clean      remove build outputs (never notebooks)"
 
@@ -44,6 +47,11 @@ venv: $(STAMP)
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+# The PDF is printed by Chromium from the built HTML book (apt-get install chromium).
+pdf: $(STAMP)
+	@test -f _build/html/index.html || { echo "No built book: run make book first."; exit 1; }
+	$(PY) _ext/book_pdf.py --html _build/html --out _build/pdf/book.pdf
 
 test: $(STAMP)
 	$(PY) -m pytest tests book $(NBVAL)
@@ -71,7 +79,18 @@ notebooks: $(STAMP)
 # STUDENT_OPTS: launch-button settings for the class, e.g.
 #   make student STUDENT_OPTS="--repository-url <class-repo-url> --jupyterhub-url <hub-url>"
 student: $(STAMP)
-	$(PY) -m rnnlib.classroom student --out _build/student --html $(STUDENT_OPTS)
+	$(PY) -m classroom student --out _build/student --html $(STUDENT_OPTS)
+
+# The course directory lives outside _build (make clean never touches nbgrader's gradebook).
+# NBGRADER_OPTS: e.g. --chapter 04_lstm (one assignment) or --course-id my-course.
+NBGRADER_DIR ?= nbgrader-course
+nbgrader: $(STAMP)
+	$(PY) -m classroom nbgrader --out $(NBGRADER_DIR) $(NBGRADER_OPTS)
+
+# SUBMISSIONS: a folder with one subfolder (or .zip) of notebooks per student.
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder of submissions>"; exit 2; }
+	$(PY) -m classroom grade $(SUBMISSIONS) $(GRADE_OPTS)
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

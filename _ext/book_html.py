@@ -17,11 +17,24 @@ run the cell ("Run this cell ... to bring these sliders to life"; see
 ``rnnlib.widgets.KERNEL_HINT``). In the book the sliders work without a kernel,
 so that line is dropped from every page here (its script would also remove it,
 but a reader without JavaScript would still see it).
+
+pydata-sphinx-theme loads Font Awesome twice: its CSS with web fonts (about
+0.1 MB plus the one or two fonts a page uses) and ``all.min.js`` (1.5 MB), a
+script that replaces the same icons by inline SVG. The CSS alone draws every
+icon the theme shows, so the script is dropped: it was 40% of what every page
+loaded (tests/browser/test_page_weight.py holds the budget).
 """
 import re
+from pathlib import Path
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 KERNEL_HINT = re.compile(r'<p class="rnnfig-kernel-hint">.*?</p>', re.DOTALL)
+# The theme writes these into its page template, not into script_files.
+FONTAWESOME_JS = re.compile(r'[ \t]*<script src="[^"]*/fontawesome/[^"]*/all\.min\.js[^"]*"></script>\n?')
+FONTAWESOME_PRELOAD = re.compile(r'[ \t]*<link rel="preload" as="font"[^>]*/fontawesome/[^>]*>\n?')
+# docutils marks the reference list role="list" but its entries role="doc-biblioentry",
+# not "listitem": an ARIA error (axe: aria-required-children). The entries' own role is kept.
+CITATION_LIST = '<div role="list" class="citation-list">'
 
 
 def _key(script):
@@ -49,7 +62,25 @@ def drop_kernel_hints(app, pagename, templatename, context, doctree):
         context["body"] = KERNEL_HINT.sub("", context["body"])
 
 
+def drop_fontawesome_script(app, exception):
+    """Remove Font Awesome's SVG script and its font preloads from every written page
+    (and the reference list's wrong ARIA role, see CITATION_LIST).
+
+    The icons come from the theme's Font Awesome CSS, which fetches a font only
+    when a page shows one of its icons; preloading all three fonts is not needed.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        lean = FONTAWESOME_PRELOAD.sub("", FONTAWESOME_JS.sub("", text))
+        lean = lean.replace(CITATION_LIST, '<div class="citation-list">')
+        if lean != text:
+            page.write_text(lean, encoding="utf-8")
+
+
 def setup(app):
+    app.connect("build-finished", drop_fontawesome_script)
     app.connect("html-page-context", drop_repeated_and_dead_scripts, priority=900)
     app.connect("html-page-context", drop_kernel_hints, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,6 +18,11 @@ the small per-step matrices wait for descheduled threads and both libraries
 slow down by large, erratic factors: compare on an idle machine, or with
 --threads 1.
 
+OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE in the environment make OpenBLAS pick
+another kernel or blocking and can slow numpy's matmul; the benchmark prints
+them when set. To measure the machine's own kernel, unset them for the one
+command (``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python ...``).
+
 Without torch installed it prints rnnlib's numbers only.
 
 Columns: rnnlib and torch milliseconds, ratio = rnnlib / torch (below 1:
@@ -120,6 +125,9 @@ def bench(shapes, repeats, stat="median"):
     summary = statistics.median if stat == "median" else min
     peak = max(matmul_gflops(n, summary=summary) for n in (1024, 2048))
     print(f"python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas_info()}")
+    tuned = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    if tuned:
+        print(f"note: {tuned} is set and changes OpenBLAS's kernel choice")
     if torch is None:
         print("torch is not installed: showing rnnlib only (pip install torch to compare)")
     else:

@@ -11,6 +11,16 @@ Conventions (see the book's introduction for the full notation table):
 * Forward returns outputs and a trace; backward returns gradients and never
   updates weights; optimizers and clipping act on ``(params, grads, state)``.
 * Every source of randomness takes an explicit ``numpy.random.Generator``.
+
+Layers. The *core* (cells ``rnn``, ``lstm``, ``gru``; ``heads``, ``losses``,
+``optim``, ``clip``, ``train``, ``model``, ``data``, ``io``, ``torch_interop``,
+``gradcheck`` and every other top-level module not listed next) needs numpy
+alone and imports nothing from the *teaching* modules: ``figures``,
+``widgets``, ``experiments``, ``adding_runs``, ``pretrained``,
+``pretrained_seq2seq`` and ``check``, which may import the core.
+``tests/test_layering.py`` imports each core module in a fresh
+interpreter and fails if a teaching module, matplotlib, ipywidgets, IPython or
+torch got loaded.
 """
 
 __version__ = "0.1.0"
@@ -26,7 +36,7 @@ from rnnlib.losses import mse, binary_cross_entropy_with_logits, softmax_cross_e
 from rnnlib.optim import SGD, Momentum, Adam
 from rnnlib.clip import global_norm, clip_by_global_norm, clip_elementwise
 from rnnlib.model import SequenceModel
-from rnnlib.train import fit, evaluate, tbptt_loss_and_grads
+from rnnlib.train import fit, EarlyStopping, FitResult, evaluate, tbptt_loss_and_grads
 from rnnlib.gradcheck import numerical_gradient, rel_error
 from rnnlib.io import save_params, load_params
 from rnnlib.data import (
@@ -52,7 +62,7 @@ __all__ = [
     "Head", "mse", "binary_cross_entropy_with_logits", "softmax_cross_entropy",
     "SGD", "Momentum", "Adam",
     "global_norm", "clip_by_global_norm", "clip_elementwise",
-    "SequenceModel", "fit", "evaluate", "tbptt_loss_and_grads",
+    "SequenceModel", "fit", "EarlyStopping", "FitResult", "evaluate", "tbptt_loss_and_grads",
     "numerical_gradient", "rel_error",
     "save_params", "load_params",
     "ADDING_BASELINE_MSE", "CharVocab", "adding_problem", "char_batches", "load_text",

@@ -13,6 +13,19 @@ Parameters of every cell are one fused matrix and one bias::
 
 so the pre-activation of all gates at step t is ``a_t = x_t @ W[:, :D].T +
 h_{t-1} @ W[:, D:].T + b`` (the math's ``W^x x_t + W^h h_{t-1} + b``).
+
+State names. A state and its gradient have one name everywhere: the ``state``
+passed to ``forward``, ``trace.final_state``, ``dfinal_state`` (the gradient
+on the final state) and the gradient on the initial state that ``backward``
+returns all use the cell's ``state_names``, "h" (and "c" for the LSTM). So a
+long sequence is processed in chunks with::
+
+    H_seq, trace = cell.forward(params, X_chunk, state)          # state: {"h", "c"}
+    state = trace.final_state                                    # {"h", "c"}
+    grads = cell.backward(params, trace, dH_chunk, dfinal_state) # grads["h"], grads["c"]
+    dfinal_state = {k: grads[k] for k in cell.state_names}       # for the chunk before
+
+(going back over the chunks in reverse order).
 """
 
 import inspect
@@ -20,13 +33,17 @@ import inspect
 import numpy as np
 
 from rnnlib._checks import (
+    FLOAT_DTYPES,
     check_dtype,
+    check_finite_params,
     check_keys,
     check_option,
     check_params,
     check_rng,
     check_shape,
     check_size,
+    check_type,
+    fail,
     float_input,
 )
 from rnnlib.init import orthogonal, uniform_pytorch, xavier_uniform
@@ -51,6 +68,12 @@ H_seq : numpy.ndarray
 trace : Trace
     {trace}, each (T, B, H), "X", "state0", and ``trace.final_state``
     ({state} after step T).
+
+Raises
+------
+ValueError
+    NaN or inf in a parameter (the message names the array, e.g.
+    ``params['W']``, and its first bad index), in X or in the state.
 """
 
 BACKWARD_SECTIONS = """
@@ -229,9 +252,14 @@ def linear_backward(W, X, x_blocks, h_blocks):
         db[rows] = dA2.sum(axis=0)  # db = sum_t dA_t
         dX = dX + dA2 @ W[rows, :D]  # dx_t = dA_t W^x
     for rows, dA, S in h_blocks:
-        if isinstance(S, Previous):  # one product over all steps needs h_0 .. h_{T-1} in one array
-            S = np.concatenate([S.first[None], S.seq[:-1]])
-        dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)  # dW^h = sum_t dA_t^T s_t
+        if isinstance(S, Previous):  # h_0, then h_1 .. h_{T-1}: two products, no copy of the states
+            k = dA.shape[2]
+            dWh = dA[0].T @ S.first  # dW^h = dA_1^T h_0 + sum_{t>1} dA_t^T h_{t-1}
+            if T > 1:
+                dWh += dA[1:].reshape((T - 1) * B, k).T @ S.seq[:-1].reshape((T - 1) * B, -1)
+            dW[rows, D:] = dWh
+        else:
+            dW[rows, D:] = dA.reshape(T * B, -1).T @ S.reshape(T * B, -1)  # dW^h = sum_t dA_t^T s_t
     return dW, db, dX.reshape(T, B, D)
 
 
@@ -251,7 +279,9 @@ class Cell:
     """Base class of the recurrent cells: an immutable configuration, no per-call state.
 
     Subclasses set ``blocks`` (gate names, one per block of H rows),
-    ``state_names``, ``gate_names`` (per-step arrays that ``step`` returns),
+    ``state_names`` (the keys of the state and of its gradients),
+    ``gate_names`` (per-step arrays that ``step`` returns), ``trace_names``
+    (the per-step (T, B, H) arrays of the trace, checked by ``backward``),
     ``aliases`` (extra book names for views) and implement ``_forward`` and
     ``_backward`` on validated arguments.
     """
@@ -259,6 +289,7 @@ class Cell:
     blocks = ("",)
     state_names = ("h",)
     gate_names = ()
+    trace_names = ("h",)
     aliases = {}
     extra_params = ()  # names of (H,) parameters besides "W" and "b"
 
@@ -352,6 +383,103 @@ class Cell:
             out[alias] = out[name]
         return out
 
+    def block_names(self):
+        """The book's names of the parameter blocks, in storage order.
+
+        For each gate block g: ``"W_g^x"`` (H, D), ``"W_g^h"`` (H, H), ``"b_g"``
+        (H,) (RNN: "W^x", "W^h", "b"), then any extra (H,) parameter
+        ("b_hn"). These are the keys :meth:`pack` takes and :meth:`unpack`
+        returns; :attr:`aliases` maps the book's other names onto them.
+        """
+        names = []
+        for g in self.blocks:
+            sub = f"_{g}" if g else ""
+            names += [f"W{sub}^x", f"W{sub}^h", f"b{sub}"]
+        return tuple(names) + tuple(self.extra_params)
+
+    def _block_shape(self, name):
+        if name.startswith("W"):
+            return ("H", "D") if name.endswith("^x") else ("H", "H")
+        return ("H",)
+
+    def pack(self, blocks):
+        """Parameters built from every block given by its book name.
+
+        The inverse of :meth:`unpack`: ``cell.pack(cell.unpack(params))``
+        equals ``params``. Every block of :meth:`block_names` must be given
+        exactly once (under its name or one of its :attr:`aliases`, e.g. the
+        LSTM's candidate "W_c^x" for "W_g^x"); a missing, misshaped, non-finite,
+        unknown or repeated block is refused, so no block is left at a random
+        or zero value by mistake.
+
+        Parameters
+        ----------
+        blocks : dict
+            Book name -> array_like: ``"W_g^x"`` (H, D), ``"W_g^h"`` (H, H),
+            ``"b_g"`` (H,) for every gate g (and "b_hn" (H,) for the GRU's
+            "pytorch" variant). All floating-point; the dtype of the first
+            block is the dtype of the result (the others are cast to it).
+
+        Returns
+        -------
+        dict
+            ``{"W": (G*H, D+H), "b": (G*H,)}`` (+ extras), new arrays.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from rnnlib import RNN
+        >>> cell = RNN(2, 3)
+        >>> p = cell.pack({"W^x": np.ones((3, 2)), "W^h": np.eye(3), "b": np.zeros(3)})
+        >>> p["W"].shape, p["b"].shape
+        ((3, 5), (3,))
+        """
+        check_type("blocks", blocks, dict, "a dict of book-named arrays")
+        names = self.block_names()
+        known = names + tuple(self.aliases)
+        given = {}
+        for key in blocks:
+            name = self.aliases.get(key, key)
+            if name not in names:
+                fail(ValueError, "blocks", f"only the blocks of {self!r}, {known}", f"unknown block {key!r}")
+            if name in given:
+                fail(ValueError, "blocks", f"each block once", f"{given[name]!r} and {key!r} for the same block")
+            given[name] = key
+        for name in names:
+            if name not in given:
+                fail(ValueError, "blocks", f"every block of {self!r}, {names}", f"no {name!r}")
+        D, H = self.input_size, self.hidden_size
+        sizes, dtype, arrays = {"D": D, "H": H}, None, {}
+        for name in names:
+            key = given[name]
+            arr = float_input(f"blocks[{key!r}]", blocks[key], self._block_shape(name), sizes, dtype)
+            dtype = dtype or arr.dtype
+            if dtype not in FLOAT_DTYPES:
+                fail(TypeError, f"blocks[{key!r}]", "float32 or float64", f"dtype {dtype}")
+            arrays[name] = arr
+        shapes = self.param_shapes()
+        params = {k: np.empty(s, dtype) for k, s in shapes.items()}
+        views = self.views(params)
+        for name, arr in arrays.items():
+            views[name][...] = arr
+        return params
+
+    def unpack(self, params):
+        """The parameter blocks by their book names, as new arrays (the inverse of :meth:`pack`).
+
+        Parameters
+        ----------
+        params : dict
+            The cell's parameters.
+
+        Returns
+        -------
+        dict
+            :meth:`block_names` -> copies, shapes (H, D), (H, H) and (H,).
+        """
+        views = self.views(params)
+        return {name: views[name].copy() for name in self.block_names()}
+
     # ----------------------------------------------------------------- state
     def zero_state(self, batch_size, dtype=np.float64):
         """Initial state of zeros: ``{"h": (B, H)}`` (LSTM also "c")."""
@@ -370,6 +498,7 @@ class Cell:
 
     def _check_forward(self, params, X, state, letters=("T", "B", "D")):
         p = self._params(params)
+        check_finite_params(p)  # NaN/inf weights would run silently into NaN outputs
         dtype = p["W"].dtype
         X = float_input("X" if len(letters) == 3 else "x_t", X, letters, {"D": self.input_size}, dtype)
         return p, np.array(X, copy=True), self._state("state", state, X.shape[-2], dtype)
@@ -387,7 +516,7 @@ class Cell:
         check_shape("trace['X']", trace["X"], ("T", "B", "D"), {"D": self.input_size})
         check_shape("trace['h']", trace["h"], ("T", "B", "H"), sizes)
         if trace["X"].dtype != dtype:
-            raise TypeError(f"trace: expected dtype {dtype} (the dtype of params), got {trace['X'].dtype}")
+            fail(TypeError, "trace", f"dtype {dtype} (the dtype of params)", f"{trace['X'].dtype}")
         if dH_seq is not None:
             dH_seq = float_input("dH_seq", dH_seq, ("T", "B", "H"), sizes, dtype)
         dfinal_state = self._state("dfinal_state", dfinal_state, B, dtype, required=False)

@@ -7,6 +7,7 @@ the argument, what was expected and what was received, e.g.
 its input.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -14,13 +15,106 @@ import numpy as np
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def check_size(name, value):
-    """Return ``value`` if it is a positive int (not bool); raise otherwise."""
+def fail(exc, name, expected, got):
+    """Raise ``exc`` with the one message style: ``"{name}: expected {expected}, got {got}"``."""
+    raise exc(f"{name}: expected {expected}, got {got}")
+
+
+def _interval(low, high, low_open, high_open):
+    """Words for an interval: "> 0", ">= 2", "< 1", "in [0, 1)" or "" (no bound)."""
+    low, high = (f"{x:g}" if isinstance(x, float) else x for x in (low, high))
+    if low is not None and high is not None:
+        return f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {high}"
+    return ""
+
+
+def check_real(name, value, low=None, high=None, low_open=False, high_open=False):
+    """``value`` as a float if it is a finite real number (not bool) within the bounds.
+
+    Parameters
+    ----------
+    name : str
+        Argument name for the message.
+    value : object
+        The value to check.
+    low, high : float or None
+        Bounds; None means unbounded on that side.
+    low_open, high_open : bool
+        Exclude the bound itself (``low_open=True``: ``value > low``).
+
+    Raises
+    ------
+    TypeError
+        Not a real number (bools are refused).
+    ValueError
+        NaN, +-inf or outside the bounds, e.g.
+        ``lr: expected a finite real number > 0, got -0.1``.
+    """
+    words = _interval(low, high, low_open, high_open)
+    expected = "a finite real number" + (f" {words}" if words else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        fail(TypeError, name, expected, f"{type(value).__name__} {value!r}")
+    value = float(value)
+    inside = math.isfinite(value)
+    if low is not None:
+        inside = inside and (value > low if low_open else value >= low)
+    if high is not None:
+        inside = inside and (value < high if high_open else value <= high)
+    if not inside:
+        fail(ValueError, name, expected, repr(value))
+    return value
+
+
+def check_int(name, value, low=None, high=None, expected=None):
+    """``value`` as an int if it is an integer (not bool) in ``[low, high]`` (None: unbounded).
+
+    ``expected`` replaces the words of the message ("an int >= 2" by default).
+    """
+    if expected is None:
+        words = _interval(low, high, False, False)
+        expected = "an int" + (f" {words}" if words else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
+        fail(TypeError, name, expected, f"{type(value).__name__} {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        fail(ValueError, name, expected, repr(int(value)))
     return int(value)
+
+
+def check_size(name, value):
+    """Return ``value`` if it is a positive int (not bool): ``check_int(name, value, 1)``."""
+    return check_int(name, value, 1, expected="a positive int")
+
+
+def check_type(name, value, types, expected):
+    """Return ``value`` if it is an instance of ``types``; TypeError saying ``expected`` otherwise."""
+    if not isinstance(value, types):
+        fail(TypeError, name, expected, type(value).__name__)
+    return value
+
+
+def check_callable(name, value, allow_none=False):
+    """Return ``value`` if it is callable (or None when ``allow_none``); TypeError otherwise."""
+    if (value is None and allow_none) or callable(value):
+        return value
+    fail(TypeError, name, "a callable" + (" or None" if allow_none else ""), type(value).__name__)
+
+
+def check_array_dict(name, mapping):
+    """Return ``mapping`` if it is a dict whose values are numpy arrays; TypeError otherwise."""
+    check_type(name, mapping, dict, "a dict of numpy arrays")
+    for key, value in mapping.items():
+        check_type(f"{name}[{key!r}]", value, np.ndarray, "a numpy array")
+    return mapping
+
+
+def check_same_shape(name, arr, ref_name, ref_shape):
+    """Raise ValueError unless ``arr.shape == ref_shape`` (the shape of ``ref_name``)."""
+    if tuple(arr.shape) != tuple(ref_shape):
+        fail(ValueError, name, f"shape {tuple(ref_shape)} (the shape of {ref_name})", tuple(arr.shape))
 
 
 def check_option(name, value, allowed):
@@ -87,7 +181,7 @@ def check_shape(name, arr, letters, sizes):
         positive size.
     """
     expected = f"({', '.join(letters)})"
-    known = ", ".join(f"{k}={sizes[k]}" for k in letters if k in sizes)
+    known = ", ".join(f"{k}={sizes[k]}" for k in dict.fromkeys(letters) if k in sizes)
     if known:
         expected += f" with {known}"
     shape = arr.shape
@@ -108,6 +202,20 @@ def check_finite(name, arr):
             f"{name}: expected finite values, got {len(bad)} NaN/inf entries "
             f"(first at index {first}: {arr[first]})"
         )
+
+
+def check_finite_params(params):
+    """Raise ValueError naming the first parameter that holds NaN or +-inf, and its first bad index.
+
+    One pass over memory per array in the usual case: the sum of an array is
+    finite when all its entries are (the element-wise test runs only when the
+    sum is not, which also catches a sum that overflowed).
+    """
+    for key, arr in params.items():
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(arr)
+        if not np.isfinite(total):
+            check_finite(f"params[{key!r}]", arr)
 
 
 def float_input(name, value, letters, sizes, dtype, finite=True):

@@ -1,7 +1,7 @@
 """Gradient clipping: global norm (keeps the direction) vs element-wise (changes it).
 
 Both act on a grads dict as returned by the backward passes. By default they
-act on the *parameter* gradients only: the keys ``"X"``, ``"h0"`` and ``"c0"``
+act on the *parameter* gradients only: the keys ``"X"``, ``"h"`` and ``"c"``
 (gradients of the inputs and of the initial states, see ``NON_PARAM_KEYS``)
 are left out of the norm and passed through unchanged. Pass ``keys=`` to
 choose the keys explicitly. Inputs are never mutated; the returned dict holds
@@ -12,31 +12,27 @@ import math
 
 import numpy as np
 
+from rnnlib._checks import check_real, check_type, fail
+
 __all__ = ["NON_PARAM_KEYS", "global_norm", "clip_by_global_norm", "clip_elementwise"]
 
 #: Keys of a grads dict that are not parameters (inputs and initial states).
-NON_PARAM_KEYS = ("X", "h0", "c0")
+NON_PARAM_KEYS = ("X", "h", "c")
 
 
 def _keys(grads, keys):
-    if not isinstance(grads, dict):
-        raise TypeError(f"grads: expected a dict of numpy arrays, got {type(grads).__name__}")
+    check_type("grads", grads, dict, "a dict of numpy arrays")
     if keys is None:
         return [k for k in grads if k not in NON_PARAM_KEYS]
     keys = list(keys)
     for k in keys:
         if k not in grads:
-            raise ValueError(f"keys names {k!r}, which is not in grads (grads keys: {sorted(grads)})")
+            fail(ValueError, "keys", f"keys of grads {sorted(grads)}", repr(k))
     return keys
 
 
 def _threshold(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return value
+    return check_real(name, value, low=0.0, low_open=True)
 
 
 def global_norm(grads, keys=None):

@@ -12,12 +12,11 @@ given its state.
   :func:`char_batches`.
 """
 
-import numbers
 import pathlib
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_rng, check_size
+from rnnlib._checks import check_dtype, check_int, check_real, check_finite, check_option, check_rng, check_type, fail
 
 __all__ = [
     "stock_prices",
@@ -38,22 +37,6 @@ ADDING_BASELINE_MSE = 1.0 / 6.0
 TEXTS = {"sonnets": "sonnets.txt"}
 
 _DATA_DIR = pathlib.Path(__file__).resolve().parent / "data"
-
-
-def _check_int(name, value, minimum):
-    """``value`` as an int >= ``minimum`` (>= 1); TypeError/ValueError naming ``name``."""
-    value = check_size(name, value)
-    if value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value}")
-    return value
-
-
-def _check_real(name, value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise TypeError(f"{name}: expected a finite real number, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}: expected a value >= {minimum}, got {value!r}")
-    return float(value)
 
 
 # ---------------------------------------------------------------- stock prices
@@ -90,12 +73,10 @@ def stock_prices(rng, n_days, drift=0.0005, volatility=0.01, weekly_amplitude=0.
         Prices with ``min == 0`` and ``max == 1``.
     """
     check_rng(rng)
-    n_days = _check_int("n_days", n_days, 2)
-    drift = _check_real("drift", drift)
-    volatility = _check_real("volatility", volatility, 0.0)
-    weekly_amplitude = _check_real("weekly_amplitude", weekly_amplitude, 0.0)
-    if weekly_amplitude >= 1.0:
-        raise ValueError(f"weekly_amplitude: expected a value < 1 (prices stay positive), got {weekly_amplitude!r}")
+    n_days = check_int("n_days", n_days, 2)
+    drift = check_real("drift", drift)
+    volatility = check_real("volatility", volatility, low=0.0)
+    weekly_amplitude = check_real("weekly_amplitude", weekly_amplitude, low=0.0, high=1.0, high_open=True)
     t = np.arange(n_days)
     steps = drift + volatility * rng.standard_normal(n_days)
     steps[0] = 0.0
@@ -103,7 +84,7 @@ def stock_prices(rng, n_days, drift=0.0005, volatility=0.01, weekly_amplitude=0.
     p = np.exp(log_p) * (1.0 + weekly_amplitude * np.sin(2.0 * np.pi * t / 7.0))
     span = p.max() - p.min()
     if span == 0.0:
-        raise ValueError("the series is constant (volatility = weekly_amplitude = drift = 0); nothing to scale")
+        fail(ValueError, "volatility, weekly_amplitude, drift", "not all 0 (the series would be constant)", "all 0")
     return (p - p.min()) / span
 
 
@@ -129,16 +110,15 @@ def sliding_windows(series, window=3):
         With ``B = N - window``. A new array (``series`` is not referenced).
     y : ndarray, shape (B, 1)
     """
-    window = _check_int("window", window, 1)
+    window = check_int("window", window, 1)
     series = np.asarray(series)
     if series.ndim != 1:
-        raise ValueError(f"series: expected shape (N,), got {series.shape}")
+        fail(ValueError, "series", "shape (N,)", series.shape)
     if series.dtype.kind not in "fiu":
-        raise TypeError(f"series: expected a numeric array, got dtype {series.dtype}")
+        fail(TypeError, "series", "a numeric array", f"dtype {series.dtype}")
     if series.shape[0] <= window:
-        raise ValueError(f"series: expected length N > window = {window}, got {series.shape[0]}")
-    if not np.all(np.isfinite(series)):
-        raise ValueError("series: expected finite values, got NaN or inf")
+        fail(ValueError, "series", f"length N > window = {window}", series.shape[0])
+    check_finite("series", series)
     B = series.shape[0] - window
     idx = np.arange(window)[:, None] + np.arange(B)[None, :]  # (window, B)
     X = series[idx][:, :, None].astype(np.float64)
@@ -189,8 +169,8 @@ def adding_problem(rng, T, batch_size, dtype=np.float64):
     y : ndarray, shape (B, 1)
     """
     check_rng(rng)
-    T = _check_int("T", T, 2)
-    B = _check_int("batch_size", batch_size, 1)
+    T = check_int("T", T, 2)
+    B = check_int("batch_size", batch_size, 1)
     dtype = check_dtype("dtype", dtype)
     values = rng.random((T, B))
     half = T // 2
@@ -218,10 +198,8 @@ def load_text(name="sonnets"):
         characters, public domain; source and licence in
         ``rnnlib/data/README.md``).
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name: expected a str, got {type(name).__name__}")
-    if name not in TEXTS:
-        raise ValueError(f"name: expected one of {sorted(TEXTS)}, got {name!r}")
+    check_type("name", name, str, "a str")
+    check_option("name", name, tuple(sorted(TEXTS)))
     return (_DATA_DIR / TEXTS[name]).read_text(encoding="utf-8")
 
 
@@ -241,20 +219,19 @@ class CharVocab:
         chars = tuple(chars)
         for c in chars:
             if not isinstance(c, str) or len(c) != 1:
-                raise TypeError(f"chars: expected single characters, got {c!r}")
+                fail(TypeError, "chars", "single characters", repr(c))
         if len(set(chars)) != len(chars):
             dup = sorted({c for c in chars if chars.count(c) > 1})
-            raise ValueError(f"chars: expected distinct characters, got duplicates {dup!r}")
+            fail(ValueError, "chars", "distinct characters", f"duplicates {dup!r}")
         if not chars:
-            raise ValueError("chars: expected at least one character, got none")
+            fail(ValueError, "chars", "at least one character", "none")
         self._chars = chars
         self._index = {c: i for i, c in enumerate(chars)}
 
     @classmethod
     def from_text(cls, text):
         """The vocabulary of the distinct characters of ``text``, sorted."""
-        if not isinstance(text, str):
-            raise TypeError(f"text: expected a str, got {type(text).__name__}")
+        check_type("text", text, str, "a str")
         return cls(sorted(set(text)))
 
     @property
@@ -281,20 +258,19 @@ class CharVocab:
 
     def encode(self, text):
         """Ids of the characters of ``text``: int64 array of shape (len(text),)."""
-        if not isinstance(text, str):
-            raise TypeError(f"text: expected a str, got {type(text).__name__}")
+        check_type("text", text, str, "a str")
         try:
             return np.array([self._index[c] for c in text], dtype=np.int64)
         except KeyError as err:
-            raise ValueError(f"text has character {err.args[0]!r}, which is not in the vocabulary") from None
+            fail(ValueError, "text", "characters of the vocabulary", f"{err.args[0]!r}, which is not in it")
 
     def decode(self, ids):
         """The string of the ids ``ids`` (a 1-D integer array or sequence)."""
         ids = np.asarray(ids)
         if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-            raise TypeError(f"ids: expected a 1-D integer array, got shape {ids.shape} dtype {ids.dtype}")
+            fail(TypeError, "ids", "a 1-D integer array", f"shape {ids.shape} dtype {ids.dtype}")
         if ids.size and (ids.min() < 0 or ids.max() >= self.size):
-            raise ValueError(f"ids: expected values in [0, {self.size}), got values in [{ids.min()}, {ids.max()}]")
+            fail(ValueError, "ids", f"values in [0, {self.size})", f"values in [{ids.min()}, {ids.max()}]")
         return "".join(self._chars[i] for i in ids.tolist())
 
 
@@ -312,12 +288,12 @@ def one_hot(ids, depth, dtype=np.float64):
     -------
     ndarray, shape S + (depth,)
     """
-    depth = _check_int("depth", depth, 1)
+    depth = check_int("depth", depth, 1)
     ids = np.asarray(ids)
     if ids.size and ids.dtype.kind not in "iu":
-        raise TypeError(f"ids: expected integers, got dtype {ids.dtype}")
+        fail(TypeError, "ids", "integers", f"dtype {ids.dtype}")
     if ids.size and (ids.min() < 0 or ids.max() >= depth):
-        raise ValueError(f"ids: expected values in [0, {depth}), got values in [{ids.min()}, {ids.max()}]")
+        fail(ValueError, "ids", f"values in [0, {depth})", f"values in [{ids.min()}, {ids.max()}]")
     out = np.zeros(ids.shape + (depth,), dtype=dtype)
     np.put_along_axis(out, ids.astype(np.intp)[..., None], 1, axis=-1)
     return out
@@ -356,19 +332,19 @@ def char_batches(rng, encoded, T, B, vocab_size=None, dtype=np.float64):
         not leak into the batches.
     """
     check_rng(rng)
-    T = _check_int("T", T, 1)
-    B = _check_int("B", B, 1)
+    T = check_int("T", T, 1)
+    B = check_int("B", B, 1)
     dtype = check_dtype("dtype", dtype)
     encoded = np.array(encoded)
     if encoded.ndim != 1 or encoded.dtype.kind not in "iu":
-        raise TypeError(f"encoded: expected a 1-D integer array, got shape {encoded.shape} dtype {encoded.dtype}")
+        fail(TypeError, "encoded", "a 1-D integer array", f"shape {encoded.shape} dtype {encoded.dtype}")
     if encoded.shape[0] < T + 1:
-        raise ValueError(f"encoded: expected at least T + 1 = {T + 1} ids, got {encoded.shape[0]}")
+        fail(ValueError, "encoded", f"at least T + 1 = {T + 1} ids", encoded.shape[0])
     if vocab_size is None:
         vocab_size = int(encoded.max()) + 1
-    vocab_size = _check_int("vocab_size", vocab_size, 1)
+    vocab_size = check_int("vocab_size", vocab_size, 1)
     if encoded.min() < 0 or encoded.max() >= vocab_size:
-        raise ValueError(f"encoded: expected ids in [0, {vocab_size}) (vocab_size), got [{encoded.min()}, {encoded.max()}]")
+        fail(ValueError, "encoded", f"ids in [0, {vocab_size}) (vocab_size)", f"[{encoded.min()}, {encoded.max()}]")
     offsets = np.arange(T + 1)[:, None]
 
     def batches():

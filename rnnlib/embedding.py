@@ -37,13 +37,14 @@ Example
 [1.0, 2.0, 0.0, 0.0, 1.0]
 """
 
-import numbers
-
 import numpy as np
 
 from rnnlib._cell import Trace
 from rnnlib._frozen import Frozen
-from rnnlib._checks import as_float_array, check_dtype, check_finite, check_params, check_rng, check_size
+from rnnlib._checks import (
+    as_float_array, check_dtype, check_finite, check_finite_params, check_int, check_params, check_real, check_rng,
+    check_same_shape, check_size, fail,
+)
 
 __all__ = ["Embedding"]
 
@@ -71,11 +72,7 @@ class Embedding(Frozen):
         V = check_size("num_embeddings", num_embeddings)
         E = check_size("embedding_dim", embedding_dim)
         if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, numbers.Integral):
-                raise TypeError(f"padding_idx: expected an int in [0, {V}) or None, got {type(padding_idx).__name__}")
-            if not 0 <= padding_idx < V:
-                raise ValueError(f"padding_idx: expected an int in [0, {V}) or None, got {padding_idx}")
-            padding_idx = int(padding_idx)
+            padding_idx = check_int("padding_idx", padding_idx, 0, V - 1, expected=f"an int in [0, {V}) or None")
         self._set(num_embeddings=V, embedding_dim=E, padding_idx=padding_idx)
 
     def __repr__(self):
@@ -112,8 +109,7 @@ class Embedding(Frozen):
         """
         check_rng(rng)
         dtype = check_dtype("dtype", dtype)
-        if isinstance(std, bool) or not isinstance(std, numbers.Real) or not np.isfinite(std) or std < 0:
-            raise ValueError(f"std: expected a finite non-negative number, got {std!r}")
+        std = check_real("std", std, 0)
         W = (std * rng.standard_normal(self.param_shapes()["W"])).astype(dtype)
         if self.padding_idx is not None:
             W[self.padding_idx] = 0
@@ -124,16 +120,14 @@ class Embedding(Frozen):
         try:
             arr = np.asarray(ids)
         except ValueError as exc:  # ragged nested lists
-            raise TypeError(f"ids: expected an integer array, got {type(ids).__name__} ({exc})")
+            fail(TypeError, "ids", "an integer array", f"{type(ids).__name__} ({exc})")
         V = self.num_embeddings
         if arr.dtype.kind not in "iu":
-            raise TypeError(f"ids: expected an integer array (token ids in [0, {V})), got dtype {arr.dtype}")
+            fail(TypeError, "ids", f"an integer array (token ids in [0, {V}))", f"dtype {arr.dtype}")
         if arr.size and (arr.min() < 0 or arr.max() >= V):
             bad = np.argwhere((arr < 0) | (arr >= V))[0]
             first = tuple(int(i) for i in bad)
-            raise ValueError(
-                f"ids: expected ids in [0, {V}) (num_embeddings={V}), got {arr[first]} at index {first}"
-            )
+            fail(ValueError, "ids", f"ids in [0, {V}) (num_embeddings={V})", f"{arr[first]} at index {first}")
         return arr.astype(np.intp)  # a copy: the trace never shares memory with the caller's ids
 
     def forward(self, params, ids):
@@ -156,6 +150,7 @@ class Embedding(Frozen):
             "ids": a read-only copy of the ids (S); what ``backward`` needs.
         """
         p = self._params(params)
+        check_finite_params(p)  # NaN/inf rows would run silently into NaN outputs
         ids = self._ids(ids)
         out = p["W"][ids]  # fancy indexing copies
         ids.flags.writeable = False
@@ -183,15 +178,11 @@ class Embedding(Frozen):
         p = self._params(params)
         W = p["W"]
         if not isinstance(trace, Trace) or "ids" not in trace:
-            raise TypeError(f"trace: expected the Trace returned by Embedding.forward, got {type(trace).__name__}")
+            fail(TypeError, "trace", "the Trace returned by Embedding.forward", type(trace).__name__)
         ids = self._ids(trace["ids"])
         E = self.embedding_dim
         dout = as_float_array("dout", dout, W.dtype)
-        if dout.shape != ids.shape + (E,):
-            raise ValueError(
-                f"dout: expected shape ids.shape + (E,) = {ids.shape + (E,)} (the shape of forward's output), "
-                f"got {dout.shape}"
-            )
+        check_same_shape("dout", dout, "forward's output, ids.shape + (E,)", ids.shape + (E,))
         check_finite("dout", dout)
         dW = np.zeros_like(W)
         np.add.at(dW, ids.reshape(-1), dout.reshape(-1, E))  # repeated ids add up

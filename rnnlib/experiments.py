@@ -12,8 +12,8 @@ gradient clipping, trained on the adding problem
         X_test, y_test = adding_problem(rng_test, T, test_size)   # shared by the cells
         for cell in cells:
             fit(model, params, lambda step: adding_problem(rng, T, batch_size),
-                Adam(lr), max_steps, clip=("global", max_norm))   # a fresh batch every step
-            stop early once the mean training MSE of the last `window` steps < stop_mse
+                Adam(lr), max_steps, clip=("global", max_norm),   # a fresh batch every step
+                stop=EarlyStopping(mean of the last `window` training MSEs, target=stop_mse))
             test_mse = mse(model.predict(params, X_test), y_test)
 
 Chapter 7, back to language (:func:`train_char_model`, :func:`held_out_loss`):
@@ -29,14 +29,12 @@ from ``(seed, T, cell)``, so a run gives the same result whether it is run
 alone or inside the whole experiment.
 """
 
-import math
-import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_option, check_size
+from rnnlib._checks import check_dtype, check_option, check_real, check_size
 from rnnlib.data import CharVocab, adding_problem, char_batches, load_text, one_hot
 from rnnlib.gru import GRU
 from rnnlib.losses import mse, softmax_cross_entropy
@@ -44,7 +42,7 @@ from rnnlib.lstm import LSTM
 from rnnlib.model import SequenceModel
 from rnnlib.optim import Adam
 from rnnlib.rnn import RNN
-from rnnlib.train import fit
+from rnnlib.train import EarlyStopping, fit
 
 __all__ = [
     "CELLS",
@@ -52,6 +50,8 @@ __all__ = [
     "adding_experiment",
     "adding_model",
     "mse_table",
+    "AddingSweep",
+    "adding_sweep",
     "split_text",
     "char_model",
     "CharRun",
@@ -64,21 +64,12 @@ __all__ = [
 CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
 
 
-def _check_real(name, value, low=0.0):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > low):
-        raise ValueError(f"{name}: expected a finite number > {low}, got {value!r}")
-    return value
+def _positive(name, value):
+    return check_real(name, value, low=0.0, low_open=True)
 
 
 def _cell_class(cell):
     return CELLS[check_option("cell", cell, tuple(CELLS))]
-
-
-class _Stop(Exception):
-    """Raised by the early-stopping callback to end :func:`rnnlib.train.fit`."""
 
 
 # --------------------------------------------------------------- chapter 6
@@ -96,11 +87,8 @@ class AddingRun:
         Sequence length.
     loss : ndarray, shape (steps,)
         Training MSE of each step's fresh batch, before that step's update.
-    grad_norm : ndarray, shape (steps,) or (0,)
-        Global gradient norm of each step, before clipping, for a run that
-        used its whole budget; empty for a run that stopped early (the
-        early-stopping callback of :func:`rnnlib.train.fit` sees the loss,
-        not the norm).
+    grad_norm : ndarray, shape (steps,)
+        Global gradient norm of each step, before clipping.
     steps : int
         Updates made (``max_steps``, or fewer when the run stopped early).
     solved : bool
@@ -166,7 +154,8 @@ def adding_experiment(
     ``Adam(lr)`` and ``clip=("global", max_norm)`` on a fresh batch of
     ``batch_size`` sequences at each step, for at most ``max_steps`` steps.
     A run stops early once it has solved the task: the mean of its last
-    ``window`` training losses is below ``stop_mse`` (a model that ignores
+    ``window`` training losses is below ``stop_mse`` (fit's
+    :class:`rnnlib.train.EarlyStopping` with that mean as its validation) (a model that ignores
     its input scores about 1/6). Then the run's test MSE is measured on
     ``test_size`` sequences of the same length, the same sequences for
     every cell.
@@ -215,7 +204,7 @@ def adding_experiment(
     max_steps = check_size("max_steps", max_steps)
     window = check_size("window", window)
     test_size = check_size("test_size", test_size)
-    lr, max_norm, stop_mse = _check_real("lr", lr), _check_real("max_norm", max_norm), _check_real("stop_mse", stop_mse)
+    lr, max_norm, stop_mse = _positive("lr", lr), _positive("max_norm", max_norm), _positive("stop_mse", stop_mse)
     dtype = check_dtype("dtype", dtype)
     results = {}
     for T in lengths:
@@ -235,29 +224,22 @@ def adding_experiment(
 def _adding_run(cell, T, H, B, max_steps, lr, max_norm, stop_mse, window, rng, dtype, X_test, y_test):
     model = adding_model(cell, H)
     params = model.init(rng, dtype=dtype)
-    losses, last = [], [params]
+    losses = []
 
-    def solved(step, new_params, loss):
-        losses.append(loss)
-        last[0] = new_params
-        if len(losses) >= window and sum(losses[-window:]) / window < stop_mse:
-            raise _Stop
+    def recent_mean(new_params):  # the mean of the last `window` training losses
+        return sum(losses[-window:]) / window if len(losses) >= window else float("inf")
 
     start = time.perf_counter()
-    try:
-        params, history = fit(
-            model, params, lambda step: adding_problem(rng, T, B, dtype=dtype), Adam(lr), max_steps,
-            clip=("global", max_norm), progress=False, callback=solved,
-        )
-        grad_norm, done = history["grad_norm"], False
-    except _Stop:
-        params, grad_norm, done = last[0], None, True
+    result = fit(
+        model, params, lambda step: adding_problem(rng, T, B, dtype=dtype), Adam(lr), max_steps,
+        clip=("global", max_norm), progress=False, callback=lambda step, new_params, loss: losses.append(loss),
+        stop=EarlyStopping(recent_mean, target=stop_mse),
+    )
     seconds = time.perf_counter() - start
-    test = mse(model.predict(params, X_test), y_test)[0]
-    loss = np.asarray(losses)
+    test = mse(model.predict(result.params, X_test), y_test)[0]
     return AddingRun(
-        cell, T, loss, np.asarray(grad_norm if grad_norm is not None else []), len(losses), done, test,
-        params, seconds,
+        cell, T, np.asarray(result.history["loss"]), np.asarray(result.history["grad_norm"]), result.steps,
+        result.stop_reason == "target", test, result.params, seconds,
     )
 
 
@@ -288,6 +270,131 @@ def mse_table(results, digits=4):
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class AddingSweep:
+    """The chapter-6 experiment repeated with several seeds (:func:`adding_sweep`).
+
+    Every array is indexed ``[cell, length, seed]`` in the order of
+    ``cells``, ``lengths`` and ``seeds``; :meth:`of` picks one (cell, T).
+
+    Attributes
+    ----------
+    cells : tuple of str
+    lengths : tuple of int
+    seeds : tuple of int
+    test_mse : ndarray, shape (C, L, S)
+        Test MSE of every run.
+    steps : ndarray of int, shape (C, L, S)
+        Updates made by every run.
+    solved : ndarray of bool, shape (C, L, S)
+        True if the run stopped early (its training MSE, averaged over the
+        last ``window`` steps, fell below ``stop_mse``).
+    loss : ndarray, shape (C, L, S, max_steps)
+        Training MSE at every step; NaN after a run that stopped early.
+    settings : dict
+        The keyword arguments of :func:`adding_experiment` shared by all runs
+        (hidden_size, batch_size, max_steps, lr, max_norm, stop_mse, window,
+        test_size).
+    """
+
+    cells: tuple
+    lengths: tuple
+    seeds: tuple
+    test_mse: np.ndarray
+    steps: np.ndarray
+    solved: np.ndarray
+    loss: np.ndarray = field(repr=False)
+    settings: dict = field(default_factory=dict)
+
+    def _index(self, cell, T):
+        if cell not in self.cells:
+            raise ValueError(f"cell: expected one of {self.cells}, got {cell!r}")
+        if T not in self.lengths:
+            raise ValueError(f"T: expected one of {self.lengths}, got {T!r}")
+        return self.cells.index(cell), self.lengths.index(T)
+
+    def of(self, name, cell, T):
+        """The values of ``name`` ("test_mse", "steps", "solved" or "loss") for one (cell, T), one per seed."""
+        if name not in ("test_mse", "steps", "solved", "loss"):
+            raise ValueError(f"name: expected 'test_mse', 'steps', 'solved' or 'loss', got {name!r}")
+        return getattr(self, name)[self._index(cell, T)]
+
+    def median(self, name, cell, T):
+        """Median over the seeds of ``name`` ("test_mse" or "steps") for one (cell, T)."""
+        return float(np.median(self.of(name, cell, T)))
+
+    def summary(self):
+        """One line per (cell, T): median and range over the seeds of the test MSE and the steps.
+
+        Returns
+        -------
+        str
+        """
+        S = len(self.seeds)
+        lines = [f"{S} seeds each: median (min-max)"]
+        for cell in self.cells:
+            for T in self.lengths:
+                mse_, steps = self.of("test_mse", cell, T), self.of("steps", cell, T)
+                lines.append(
+                    f"{cell:>4} T={T:<3d}  test MSE {np.median(mse_):.4f} ({mse_.min():.4f}-{mse_.max():.4f})"
+                    f"  solved {int(self.of('solved', cell, T).sum())}/{S}"
+                    f"  steps {np.median(steps):4.0f} ({steps.min()}-{steps.max()})"
+                )
+        return "\n".join(lines)
+
+
+def adding_sweep(seeds=(0, 1, 2, 3, 4), lengths=(10, 25, 50, 100), cells=("RNN", "LSTM", "GRU"), verbose=True,
+                 **settings):
+    """Run :func:`adding_experiment` once per seed and collect the results.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        One full experiment per seed (its ``seed`` argument).
+    lengths, cells :
+        As in :func:`adding_experiment`.
+    verbose : bool
+        Print one line per run.
+    **settings
+        Any other keyword arguments of :func:`adding_experiment`
+        (hidden_size, batch_size, max_steps, lr, max_norm, stop_mse, window,
+        test_size, dtype), the same for every seed.
+
+    Returns
+    -------
+    sweep : AddingSweep
+    runs : dict
+        ``{(cell, T, seed): AddingRun}``, the runs themselves (with their
+        trained parameters).
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds: expected distinct seeds, at least one, got {seeds}")
+    defaults = dict(hidden_size=32, batch_size=64, max_steps=1000, lr=0.01, max_norm=1.0, stop_mse=0.005,
+                    window=50, test_size=500)
+    unknown = set(settings) - set(defaults) - {"dtype"}
+    if unknown:
+        raise TypeError(f"settings: unexpected keyword arguments {sorted(unknown)}")
+    shared = {**defaults, **settings}
+    runs = {}
+    for seed in seeds:
+        if verbose:
+            print(f"seed {seed}")
+        for (cell, T), run in adding_experiment(lengths, cells, seed=seed, verbose=verbose, **shared).items():
+            runs[cell, T, seed] = run
+    cells = tuple(dict.fromkeys(c for c, _, _ in runs))
+    lengths = tuple(dict.fromkeys(T for _, T, _ in runs))
+    shape = (len(cells), len(lengths), len(seeds))
+    test_mse, steps, solved = np.zeros(shape), np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=bool)
+    loss = np.full(shape + (shared["max_steps"],), np.nan, dtype=np.float32)
+    for (cell, T, seed), run in runs.items():
+        k = cells.index(cell), lengths.index(T), seeds.index(seed)
+        test_mse[k], steps[k], solved[k] = run.test_mse, run.steps, run.solved
+        loss[k][: run.steps] = run.loss
+    settings = {k: v for k, v in shared.items() if k != "dtype"}
+    return AddingSweep(cells, lengths, seeds, test_mse, steps, solved, loss, settings), runs
+
+
 # --------------------------------------------------------------- chapter 7
 
 
@@ -310,7 +417,7 @@ def split_text(text, held_out=0.1):
     """
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
-    held_out = _check_real("held_out", held_out)
+    held_out = _positive("held_out", held_out)
     if held_out >= 1:
         raise ValueError(f"held_out: expected a fraction in (0, 1), got {held_out!r}")
     cut = int(len(text) * (1 - held_out))
@@ -503,8 +610,8 @@ def train_char_model(
 
     start = time.perf_counter()
     params, history = fit(
-        model, params, batches, Adam(_check_real("lr", lr)), steps,
-        clip=("global", _check_real("max_norm", max_norm)), tbptt=tbptt, progress=progress, callback=evaluate,
+        model, params, batches, Adam(_positive("lr", lr)), steps,
+        clip=("global", _positive("max_norm", max_norm)), tbptt=tbptt, progress=progress, callback=evaluate,
     )
     seconds = time.perf_counter() - start
     eval_steps.append(steps)

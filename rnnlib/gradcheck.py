@@ -12,6 +12,8 @@ True
 
 import numpy as np
 
+from rnnlib._checks import fail
+
 __all__ = ["numerical_gradient", "rel_error", "cell_gradient_errors"]
 
 
@@ -37,7 +39,7 @@ def numerical_gradient(f, x, eps=1e-6):
     """
     x = np.asarray(x)
     if x.dtype.kind != "f":
-        raise TypeError(f"x: expected a floating-point array, got dtype {x.dtype}")
+        fail(TypeError, "x", "a floating-point array", f"dtype {x.dtype}")
     xp = x.copy()
     grad = np.empty_like(x)
     for k in np.ndindex(x.shape):
@@ -71,7 +73,7 @@ def rel_error(a, b):
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"b: expected shape {a.shape} (the shape of a), got {b.shape}")
+        fail(ValueError, "b", f"shape {a.shape} (the shape of a)", f"{b.shape}")
     if a.size == 0:
         return 0.0
     scale = float(np.max(np.abs(a) + np.abs(b)))
@@ -107,7 +109,7 @@ def cell_gradient_errors(cell, params, X, state=None, dH_seq=None, dfinal_state=
     -------
     dict
         ``rel_error`` of every returned gradient: each parameter name, "X",
-        and "h0" (LSTM also "c0"). Below ~1e-7 in float64 for a correct backward.
+        and "h" (LSTM also "c"). Below ~1e-7 in float64 for a correct backward.
     """
     if state is None:
         state = cell.zero_state(X.shape[1], params["W"].dtype)
@@ -125,5 +127,5 @@ def cell_gradient_errors(cell, params, X, state=None, dH_seq=None, dfinal_state=
     errors["X"] = rel_error(grads["X"], numerical_gradient(lambda v: loss(params, v, state), X, eps))
     for k in state:
         num = numerical_gradient(lambda v: loss(params, X, {**state, k: v}), state[k], eps)
-        errors[k + "0"] = rel_error(grads[k + "0"], num)
+        errors[k] = rel_error(grads[k], num)
     return errors

@@ -22,9 +22,14 @@ Two conventions (``variant``), time-major (x_t (B, D), h_t (B, H))::
 Cho et al. (2014) write the update the other way around from the book,
 ``h_t = z_t * h_{t-1} + (1 - z_t) * h~_t`` (z keeps the old state, as in
 PyTorch), and put the reset before the matrix (as in the book). Flipping z
-only renames the gate (z <-> 1 - z), but the place of the reset changes the
+only renames the gate (z <-> 1 - z): :meth:`GRU.flip_update_gate` negates the
+z rows of W and b, which converts exactly. The place of the reset changes the
 function, so the two variants cannot be converted into each other exactly;
 only variant="pytorch" converts to and from ``torch.nn.GRU``.
+
+State names: the state is ``{"h": (B, H)}``, and "h" is also the name of its
+gradient in ``backward``'s result (dJ/dh_0) and in ``dfinal_state`` (dJ/dh_T);
+see :mod:`rnnlib._cell`.
 """
 
 import numpy as np
@@ -46,7 +51,7 @@ DOC = {  # fills the shared docstring sections of forward and backward
     "params": '``{"W": (3H, D+H), "b": (3H,)}`` (+ ``"b_hn": (H,)`` for variant="pytorch")',
     "state": '``{"h": (B, H)}``',
     "trace": '"r", "z", "n", "h" (+ "hn" = W_n^h h_{t-1} + b_hn for "pytorch")',
-    "grads": '"W" (3H, D+H), "b" (3H,) (+ "b_hn" (H,)), "X" (T, B, D), "h0" (B, H)',
+    "grads": '"W" (3H, D+H), "b" (3H,) (+ "b_hn" (H,)), "X" (T, B, D), "h" (B, H) (the gradient on the initial state)',
 }
 
 
@@ -78,6 +83,42 @@ class GRU(Cell):
 
     def _options(self):
         return {"variant": self.variant}
+
+    def flip_update_gate(self, params):
+        """Parameters for the opposite meaning of the update gate: the z rows of W and b negated.
+
+        Sources differ on what z_t keeps. This cell's ``h_t`` is
+        ``(1 - z_t) h_{t-1} + z_t n_t`` ("book") or ``(1 - z_t) n_t + z_t h_{t-1}``
+        ("pytorch"); a GRU written the other way round uses ``z'_t = 1 - z_t``
+        in the same place. Since ``1 - sigmoid(a) = sigmoid(-a)``, negating the
+        z block of the pre-activation (rows ``H:2H`` of "W" and "b", i.e.
+        ``W_z^x``, ``W_z^h``, ``b_z``) turns one into the other exactly::
+
+            z'_t = sigmoid(-(W_z^x x_t + W_z^h h_{t-1} + b_z)) = 1 - z_t
+
+        Everything else (r, n, "b_hn") is unchanged, and the flip is its own
+        inverse. To load Cho et al.'s (2014) GRU, which puts the reset before
+        the matrix like the book but lets z keep the old state
+        (``h_t = z_t h_{t-1} + (1 - z_t) h~_t``), into ``GRU(variant="book")``,
+        pass its weights (in r, z, n order) through this function. It does not
+        change where the reset acts: that is ``variant``.
+
+        Parameters
+        ----------
+        params : dict
+            ``{"W": (3H, D+H), "b": (3H,)}`` (+ "b_hn").
+
+        Returns
+        -------
+        dict
+            New parameters with ``W[H:2H]`` and ``b[H:2H]`` negated.
+        """
+        p = self._params(params)
+        H = self.hidden_size
+        out = {k: v.copy() for k, v in p.items()}
+        out["W"][H : 2 * H] *= -1
+        out["b"][H : 2 * H] *= -1
+        return out
 
     @document(FORWARD_SECTIONS, **DOC)
     def forward(self, params, X, state=None):
@@ -164,17 +205,17 @@ class GRU(Cell):
 
     @staticmethod
     def _backward_book(p, trace, dH, H_prev, dh_next, dA):
-        X, r, z, n = trace["X"], trace["r"], trace["z"], trace["n"]
+        X, r, z, n, Hs = trace["X"], trace["r"], trace["z"], trace["n"], trace["h"]
         T, B, H = n.shape
         Wh = p["W"][:, X.shape[2] :]
         dh, drh, tmp = np.empty_like(dh_next), np.empty_like(dh_next), np.empty_like(dh_next)
         for t in reversed(range(T)):
             da_r, da_z, da_n = (dA[t, :, k * H : (k + 1) * H] for k in range(3))
             np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
-            dsig(z[t], da_z)
-            np.subtract(n[t], H_prev[t], out=tmp)
-            da_z *= tmp
-            da_z *= dh  # backprop through h_t = h_{t-1} + z (n - h_{t-1}) into z and its sigmoid
+            np.subtract(1, z[t], out=dh_next)
+            dh_next *= dh  # backprop through (1 - z) h_{t-1} into h_{t-1}
+            np.subtract(Hs[t], H_prev[t], out=da_z)  # z (n - h_{t-1}) = h_t - h_{t-1}
+            da_z *= dh_next  # backprop through h_t = h_{t-1} + z (n - h_{t-1}) into z and its sigmoid
             dtanh(n[t], da_n)
             da_n *= z[t]
             da_n *= dh  # backprop through z * n into n and its tanh
@@ -182,8 +223,6 @@ class GRU(Cell):
             dsig(r[t], da_r)
             da_r *= H_prev[t]
             da_r *= drh  # backprop through r * h_{t-1} into r and its sigmoid
-            np.subtract(1, z[t], out=dh_next)
-            dh_next *= dh  # backprop through (1 - z) h_{t-1} into h_{t-1}
             drh *= r[t]
             dh_next += drh  # backprop through r * h_{t-1} into h_{t-1}
             np.matmul(dA[t, :, : 2 * H], Wh[: 2 * H], out=tmp)
@@ -191,7 +230,7 @@ class GRU(Cell):
         rz, n_rows = slice(0, 2 * H), slice(2 * H, None)
         h_blocks = [(rz, dA[:, :, rz], H_prev), (n_rows, dA[:, :, n_rows], H_prev * r)]
         dW, db, dX = linear_backward(p["W"], X, [(slice(None), dA)], h_blocks)
-        return {"W": dW, "b": db, "X": dX, "h0": dh_next}
+        return {"W": dW, "b": db, "X": dX, "h": dh_next}
 
     @staticmethod
     def _step_pytorch(a, h_prev, h, Wh, b_hn, work, hn):
@@ -216,7 +255,7 @@ class GRU(Cell):
     @staticmethod
     def _backward_pytorch(p, trace, dH, H_prev, dh_next, dA):
         # dA holds the recurrent side [a_r, a_z, hn]; da_n, the input side of n, is kept apart
-        X, r, z, n, hn = trace["X"], trace["r"], trace["z"], trace["n"], trace["hn"]
+        X, r, z, n, hn, Hs = trace["X"], trace["r"], trace["z"], trace["n"], trace["hn"], trace["h"]
         T, B, H = n.shape
         Wh = p["W"][:, X.shape[2] :]
         dA_n = np.empty_like(n)
@@ -225,14 +264,12 @@ class GRU(Cell):
             da_r, da_z, dhn = (dA[t, :, k * H : (k + 1) * H] for k in range(3))
             da_n = dA_n[t]
             np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
-            dtanh(n[t], da_n)
             np.subtract(1, z[t], out=tmp)
-            da_n *= tmp
-            da_n *= dh  # backprop through h_t = (1 - z) n + z h_{t-1} into n and its tanh
-            dsig(z[t], da_z)
-            np.subtract(H_prev[t], n[t], out=tmp)
-            da_z *= tmp
-            da_z *= dh  # backprop through h_t = n + z (h_{t-1} - n) into z and its sigmoid
+            tmp *= dh  # (1 - z) dh, shared by n and z
+            dtanh(n[t], da_n)
+            da_n *= tmp  # backprop through h_t = (1 - z) n + z h_{t-1} into n and its tanh
+            np.subtract(Hs[t], n[t], out=da_z)  # z (h_{t-1} - n) = h_t - n
+            da_z *= tmp  # backprop through h_t = n + z (h_{t-1} - n) into z and its sigmoid
             np.multiply(da_n, r[t], out=dhn)  # backprop through r * hn into hn = W_n^h h_{t-1} + b_hn
             dsig(r[t], da_r)
             da_r *= hn[t]
@@ -244,4 +281,4 @@ class GRU(Cell):
         x_blocks = [(rz, dA[:, :, rz]), (slice(2 * H, None), dA_n)]
         dW, db, dX = linear_backward(p["W"], X, x_blocks, [(slice(None), dA, H_prev)])
         db_hn = dA[:, :, 2 * H :].sum(axis=(0, 1))  # b_hn is added to hn
-        return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h0": dh_next}
+        return {"W": dW, "b": db, "b_hn": db_hn, "X": dX, "h": dh_next}

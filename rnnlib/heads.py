@@ -20,7 +20,9 @@ Parameters (math orientation ``(out, in)``): ``"W_y"`` of shape (O, H) and
 
 import numpy as np
 
-from rnnlib._checks import as_float_array, check_dtype, check_option, check_params, check_size
+from rnnlib._checks import (
+    as_float_array, check_dtype, check_finite_params, check_option, check_params, check_size, fail
+)
 from rnnlib.activations import sigmoid, softmax
 from rnnlib.init import uniform_pytorch
 
@@ -106,8 +108,15 @@ class Head:
             ``act(z)``.
         cache : dict
             ``{"h": h, "z": z, "y": y}`` for :meth:`backward`.
+
+        Raises
+        ------
+        ValueError
+            NaN or inf in "W_y" or "b_y" (the message names the array and
+            the first bad index).
         """
         W_y, b_y = self._params(params)
+        check_finite_params({"W_y": W_y, "b_y": b_y})
         h = self._hidden(h, W_y.dtype)
         z = h @ W_y.T + b_y
         y = self.activate(z)
@@ -141,7 +150,7 @@ class Head:
         name = "dy" if dz is None else "dz"
         grad = as_float_array(name, dy if dz is None else dz, W_y.dtype)
         if grad.shape != y.shape:
-            raise ValueError(f"{name}: expected shape {y.shape} (the shape of y), got {grad.shape}")
+            fail(ValueError, f"{name}", f"shape {y.shape} (the shape of y)", f"{grad.shape}")
         if dz is None:
             if self.kind == "sigmoid":
                 grad = grad * y * (1.0 - y)  # back through sigmoid

@@ -6,7 +6,7 @@ array; shapes are in the math orientation ``(out, in)``.
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_rng, check_size
+from rnnlib._checks import check_dtype, check_rng, check_size, fail
 
 __all__ = ["uniform_pytorch", "xavier_uniform", "orthogonal"]
 
@@ -56,7 +56,7 @@ def xavier_uniform(rng, shape, dtype=np.float64):
     """
     check_rng(rng)
     if len(shape) != 2:
-        raise ValueError(f"shape: expected (out, in), got {tuple(shape)}")
+        fail(ValueError, "shape", "(out, in)", f"{tuple(shape)}")
     fan_out, fan_in = (check_size("shape", n) for n in shape)
     a = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-a, a, size=shape).astype(check_dtype("dtype", dtype))

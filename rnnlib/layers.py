@@ -25,9 +25,9 @@ forward, 1 reverse).
 Padding. A batch of sequences of different lengths is stored padded to T
 steps, ``lengths[b]`` (B,) giving each one's own length (or a (T, B) mask,
 True on the real steps, which must come first). Sequence b then gets exactly
-what it would get alone (to rounding): the forward direction reads its steps
-``0..lengths[b]-1``; the reverse direction starts at its own last step
-``lengths[b]-1``, not at the padding; the final state of each direction is
+what it would get alone (to rounding): the forward direction reads
+``X[0], ..., X[lengths[b]-1]`` (array indices); the reverse direction starts
+at its own last step ``X[lengths[b]-1]``, not at the padding; the final state of each direction is
 the state after the sequence's own last step; outputs at padded steps are
 0; padded inputs get zero gradient and never change the result.
 
@@ -39,8 +39,9 @@ reversed within its own length (``x_{len-1}, ..., x_0``, then the padding).
 Backward is linear in the upstream gradients: the gradients at padded steps
 are set to zero (so nothing flows back from the padding), the gradient on a
 final h enters as an output gradient at step ``lengths[b]-1``, and a
-gradient on a final LSTM cell state c (which is not an output) is sent back
-from its own step by one extra backward call per distinct length.
+gradient on a final LSTM cell state c (which is not an output) enters at step
+T and crosses the padded steps unchanged, because backward is given a copy
+of the trace with the gates i = 0, f = 1, o = 0 there (``PASS_THROUGH``).
 
 Example
 -------
@@ -58,13 +59,12 @@ Example
 ((64, 48), (10, 4, 8))
 """
 
-import numbers
-
 import numpy as np
 
 from rnnlib._cell import Cell, Trace
-from rnnlib._checks import check_keys, check_size, float_input
+from rnnlib._checks import check_finite_params, check_keys, check_same_shape, check_size, fail, float_input
 from rnnlib._frozen import Frozen
+from rnnlib.lstm import LSTM
 
 __all__ = ["RecurrentStack", "length_mask", "lengths_from_mask"]
 
@@ -75,15 +75,15 @@ def _check_lengths(lengths, T, B):
     try:
         arr = np.asarray(lengths)
     except ValueError as exc:  # ragged nested lists
-        raise TypeError(f"lengths: expected a (B,) integer array, got {type(lengths).__name__} ({exc})")
+        fail(TypeError, "lengths", "a (B,) integer array", f"{type(lengths).__name__} ({exc})")
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"lengths: expected a (B,) integer array, got dtype {arr.dtype}")
+        fail(TypeError, "lengths", "a (B,) integer array", f"dtype {arr.dtype}")
     if arr.shape != (B,):
-        raise ValueError(f"lengths: expected shape (B,) with B={B} (the batch of X), got {arr.shape}")
+        fail(ValueError, "lengths", f"shape (B,) with B={B} (the batch of X)", arr.shape)
     bad = np.flatnonzero((arr < 1) | (arr > T))
     if bad.size:
         b = int(bad[0])
-        raise ValueError(f"lengths: expected lengths in [1, {T}] (T={T}, the steps of X), got {arr[b]} at index {b}")
+        fail(ValueError, "lengths", f"lengths in [1, {T}] (T={T}, the steps of X)", f"{arr[b]} at index {b}")
     return arr.astype(np.intp)
 
 
@@ -105,7 +105,7 @@ def length_mask(lengths, T):
     T = check_size("T", T)
     shape = np.shape(lengths)
     if len(shape) != 1:
-        raise ValueError(f"lengths: expected shape (B,), got {shape}")
+        fail(ValueError, "lengths", "shape (B,)", shape)
     lengths = _check_lengths(lengths, T, shape[0])
     return np.arange(T)[:, None] < lengths[None, :]
 
@@ -127,25 +127,23 @@ def lengths_from_mask(mask):
     try:
         m = np.asarray(mask)
     except ValueError as exc:
-        raise TypeError(f"mask: expected a (T, B) boolean array, got {type(mask).__name__} ({exc})")
+        fail(TypeError, "mask", "a (T, B) boolean array", f"{type(mask).__name__} ({exc})")
     if m.dtype.kind not in "biu":
-        raise TypeError(f"mask: expected a (T, B) boolean array, got dtype {m.dtype}")
+        fail(TypeError, "mask", "a (T, B) boolean array", f"dtype {m.dtype}")
     if m.ndim != 2 or 0 in m.shape:
-        raise ValueError(f"mask: expected shape (T, B), got {m.shape}")
+        fail(ValueError, "mask", "shape (T, B)", m.shape)
     if m.dtype.kind != "b" and not np.isin(m, (0, 1)).all():
-        raise ValueError("mask: expected booleans or 0/1 integers, got other values")
+        fail(ValueError, "mask", "booleans or 0/1 integers", "other values")
     m = m.astype(bool)
     lengths = m.sum(axis=0)
     if (lengths == 0).any():
         b = int(np.flatnonzero(lengths == 0)[0])
-        raise ValueError(f"mask: expected at least one True step in every sequence, got none in column {b}")
+        fail(ValueError, "mask", "at least one True step in every sequence", f"none in column {b}")
     prefix = np.arange(m.shape[0])[:, None] < lengths[None, :]
     if not np.array_equal(m, prefix):
         b = int(np.flatnonzero((m != prefix).any(axis=0))[0])
-        raise ValueError(
-            f"mask: expected the real steps first (True then False) in every column, got a gap in column {b}; "
-            "left-padded or gapped sequences are not supported"
-        )
+        fail(ValueError, "mask", "the real steps first (True then False) in every column; left-padded or "
+             "gapped sequences are not supported", f"a gap in column {b}")
     return lengths.astype(np.intp)
 
 
@@ -164,11 +162,6 @@ def _take_steps(A, index):
     return np.take_along_axis(A, index[:, :, None], axis=0)
 
 
-def _initial_grad(grads, key):
-    """A cell backward's gradient on the initial state ``key`` ("h" or "c")."""
-    return grads[key] if key in grads else grads[key + "0"]  # older cells name it "h0"/"c0"
-
-
 def _prefix_trace(trace, L, batch):
     """The trace of steps 0..L-1 of the sequences ``batch`` (an index array): a cell trace's entries
     are (T, B, ...) arrays plus "state0" (dict of (B, H))."""
@@ -178,6 +171,31 @@ def _prefix_trace(trace, L, batch):
             out[key] = {k: v[batch] for k, v in value.items()}
         else:
             out[key] = value[:L, batch]
+    return out
+
+
+# Gate values that make a step pass the gradient on the LSTM's cell state back unchanged:
+# with i = 0, f = 1, o = 0, LSTM.backward sends dC_t to C_{t-1} times f = 1, and every gate's
+# gradient there is exactly 0 (sigmoid' = s (1 - s) is 0 at s = 0 and s = 1; the candidate's is
+# multiplied by i = 0), so the step adds nothing to dW, db, dX or dh_{t-1}.
+PASS_THROUGH = {LSTM: {"i": 0.0, "f": 1.0, "o": 0.0}}
+
+
+def _pass_through_trace(cell, trace, padded):
+    """A copy of ``trace`` whose ``padded`` (T, B) steps only carry the state's gradient back, or None.
+
+    Given it with the final state's gradient, ``cell.backward`` delivers that
+    gradient unchanged to each sequence's own last step: what one backward
+    call per length would give, in one call. None for cells without an entry
+    in ``PASS_THROUGH``.
+    """
+    gates = PASS_THROUGH.get(type(cell))
+    if gates is None:
+        return None
+    out = Trace(trace, final_state=trace.final_state)
+    for key, value in gates.items():
+        out[key] = trace[key].copy()
+        out[key][padded] = value
     return out
 
 
@@ -209,26 +227,32 @@ def _direction_backward(cell, p, trace, dout, dfinal, lengths, reverse):
     if full:
         grads = cell.backward(p, trace, dH, dfinal)
         dX = grads["X"]
-        d0 = {k: _initial_grad(grads, k) for k in cell.state_names}
+        d0 = {k: grads[k] for k in cell.state_names}
     else:
         padded = np.arange(T)[:, None] >= lengths
         dH[padded] = 0  # nothing flows back from the padding
         last, cols = lengths - 1, np.arange(B)
         if "h" in dfinal:
             dH[last, cols] += dfinal["h"]  # the final h is the output at each own last step
-        grads = cell.backward(p, trace, dH, None)
-        dX = grads["X"]
-        d0 = {k: _initial_grad(grads, k).copy() for k in cell.state_names}
         other = {k: v for k, v in dfinal.items() if k != "h"}  # LSTM's c: not an output
-        if other:
-            for L in np.unique(lengths):
+        carrier = _pass_through_trace(cell, trace, padded) if other else None
+        if carrier is not None:  # the padded steps carry the gradient on c back to each own last step
+            grads = cell.backward(p, carrier, dH, other)
+            other = {}
+        else:
+            at_end = {k: np.where((lengths == T)[:, None], v, 0) for k, v in other.items()}  # full-length ones
+            grads = cell.backward(p, trace, dH, at_end)
+        dX = grads["X"]
+        d0 = {k: grads[k].copy() for k in cell.state_names}
+        if other:  # any other cell with a state that is not its output: one call per shorter length
+            for L in np.unique(lengths[lengths < T]):  # the others: sent back from their own last step
                 batch = np.flatnonzero(lengths == L)
                 sub = cell.backward(p, _prefix_trace(trace, L, batch), None, {k: v[batch] for k, v in other.items()})
                 for k in cell.param_shapes():
                     grads[k] = grads[k] + sub[k]
                 dX[:L, batch] += sub["X"]
                 for k in cell.state_names:
-                    d0[k][batch] += _initial_grad(sub, k)
+                    d0[k][batch] += sub[k]
         dX[padded] = 0  # padded inputs never change the result
     if reverse:
         dX = _take_steps(dX, index)
@@ -260,10 +284,10 @@ class RecurrentStack(Frozen):
 
     def __init__(self, cell, num_layers=1, bidirectional=False):
         if not isinstance(cell, Cell):
-            raise TypeError(f"cell: expected an rnnlib cell (RNN, LSTM or GRU), got {type(cell).__name__}")
+            fail(TypeError, "cell", "an rnnlib cell (RNN, LSTM or GRU)", type(cell).__name__)
         L = check_size("num_layers", num_layers)
         if not isinstance(bidirectional, (bool, np.bool_)):
-            raise TypeError(f"bidirectional: expected True or False, got {type(bidirectional).__name__}")
+            fail(TypeError, "bidirectional", "True or False", type(bidirectional).__name__)
         K = 2 if bidirectional else 1
         H = cell.hidden_size
         cells = (cell,) + tuple(type(cell)(K * H, H, **cell._options()) for _ in range(L - 1))
@@ -327,7 +351,7 @@ class RecurrentStack(Frozen):
         """
         units = {u[0]: u[1] for u in self.units()}
         if prefix not in units:
-            raise ValueError(f"prefix: expected one of {tuple(units)}, got {prefix!r}")
+            fail(ValueError, "prefix", f"one of {tuple(units)}", repr(prefix))
         check_keys("params", params, tuple(self.param_shapes()))
         return {k: params[f"{prefix}.{k}"] for k in units[prefix].param_shapes()}
 
@@ -374,7 +398,7 @@ class RecurrentStack(Frozen):
             out[prefix] = p
         dtypes = {p["W"].dtype for p in out.values()}
         if len(dtypes) > 1:
-            raise TypeError(f"params: expected one dtype for every cell, got {sorted(str(d) for d in dtypes)}")
+            fail(TypeError, "params", "one dtype for every cell", sorted(str(d) for d in dtypes))
         return out, dtypes.pop()
 
     def _state(self, name, state, B, dtype, required):
@@ -386,12 +410,10 @@ class RecurrentStack(Frozen):
 
     def _lengths(self, lengths, mask, T, B):
         if lengths is not None and mask is not None:
-            raise ValueError("lengths, mask: expected at most one of them, got both")
+            fail(ValueError, "lengths, mask", "at most one of them", "both")
         if mask is not None:
             lengths = lengths_from_mask(mask)
-            if lengths.shape != (B,) or np.asarray(mask).shape[0] != T:
-                raise ValueError(f"mask: expected shape (T, B) = {(T, B)} (the steps and batch of X), "
-                                 f"got {np.asarray(mask).shape}")
+            check_same_shape("mask", np.asarray(mask), "the steps and batch of X, (T, B)", (T, B))
         if lengths is None:
             return np.full(B, T, np.intp)
         return _check_lengths(lengths, T, B)
@@ -430,6 +452,7 @@ class RecurrentStack(Frozen):
             each direction's state after the sequence's own last step.
         """
         units, dtype = self._params(params)
+        check_finite_params({f"{prefix}.{k}": v for prefix, p in units.items() for k, v in p.items()})
         X = float_input("X", X, ("T", "B", "D"), {"D": self.input_size}, dtype)
         T, B, _ = X.shape
         state0 = self._state("state", state, B, dtype, required=True)
@@ -485,11 +508,11 @@ class RecurrentStack(Frozen):
         """
         units, dtype = self._params(params)
         if not isinstance(trace, Trace) or "lengths" not in trace:
-            raise TypeError(f"trace: expected the Trace returned by RecurrentStack.forward, got {type(trace).__name__}")
+            fail(TypeError, "trace", "the Trace returned by RecurrentStack.forward", type(trace).__name__)
         check_keys("trace", trace, ("X", "lengths", "state0") + tuple(u[0] for u in self.units()), what="entry")
         T, B, _ = trace["X"].shape
         if trace["X"].dtype != dtype:
-            raise TypeError(f"trace: expected dtype {dtype} (the dtype of params), got {trace['X'].dtype}")
+            fail(TypeError, "trace", f"dtype {dtype} (the dtype of params)", trace['X'].dtype)
         lengths = trace["lengths"]
         sizes = {"T": T, "B": B, "K*H": self.output_size}
         if dout is None:

@@ -23,7 +23,7 @@ argument.
 
 import numpy as np
 
-from rnnlib._checks import as_float_array, check_finite, check_option
+from rnnlib._checks import as_float_array, check_finite, check_option, fail
 from rnnlib.activations import log_softmax, sigmoid, softmax
 
 __all__ = ["mse", "binary_cross_entropy_with_logits", "softmax_cross_entropy", "LOSSES", "get_loss"]
@@ -34,12 +34,12 @@ def _pair(pred_name, pred, target_name, target):
     check_finite(pred_name, pred)
     target = np.asarray(target)
     if target.dtype.kind not in "biuf":
-        raise TypeError(f"{target_name}: expected a numeric array, got dtype {target.dtype}")
+        fail(TypeError, f"{target_name}", "a numeric array", f"dtype {target.dtype}")
     target = target.astype(pred.dtype, copy=False)
     if target.shape != pred.shape:
-        raise ValueError(f"{target_name}: expected the shape of {pred_name} {pred.shape}, got {target.shape}")
+        fail(ValueError, f"{target_name}", f"the shape of {pred_name} {pred.shape}", f"{target.shape}")
     if pred.size == 0:
-        raise ValueError(f"{pred_name}: expected at least one element, got shape {pred.shape}")
+        fail(ValueError, f"{pred_name}", "at least one element", f"shape {pred.shape}")
     check_finite(target_name, target)
     return pred, target
 
@@ -96,7 +96,7 @@ def binary_cross_entropy_with_logits(logits, y):
     """
     z, y = _pair("logits", logits, "y", y)
     if np.any((y < 0) | (y > 1)):
-        raise ValueError(f"y: expected targets in [0, 1], got values in [{y.min()}, {y.max()}]")
+        fail(ValueError, "y", "targets in [0, 1]", f"values in [{y.min()}, {y.max()}]")
     n = z.size
     loss = np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))) / n
     return float(loss), (sigmoid(z) - y) / n
@@ -128,16 +128,16 @@ def softmax_cross_entropy(logits, labels):
     """
     z = as_float_array("logits", logits)
     if z.ndim < 1 or z.size == 0:
-        raise ValueError(f"logits: expected shape S + (C,) with at least one element, got {z.shape}")
+        fail(ValueError, "logits", "shape S + (C,) with at least one element", f"{z.shape}")
     check_finite("logits", z)
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"labels: expected integer class ids, got dtype {labels.dtype}")
+        fail(TypeError, "labels", "integer class ids", f"dtype {labels.dtype}")
     if labels.shape != z.shape[:-1]:
-        raise ValueError(f"labels: expected shape {z.shape[:-1]} (logits.shape[:-1]), got {labels.shape}")
+        fail(ValueError, "labels", f"shape {z.shape[:-1]} (logits.shape[:-1])", f"{labels.shape}")
     C = z.shape[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= C):
-        raise ValueError(f"labels: expected class ids in [0, {C}), got values in [{labels.min()}, {labels.max()}]")
+        fail(ValueError, "labels", f"class ids in [0, {C})", f"values in [{labels.min()}, {labels.max()}]")
     n = labels.size
     idx = labels.astype(np.intp)[..., None]
     picked = np.take_along_axis(log_softmax(z), idx, axis=-1)

@@ -17,6 +17,11 @@ Equations, at every step t (time-major: x_t (B, D), states (B, H))::
 
 ``*`` is the element-wise (Hadamard) product; in code ``W_i^x x_t`` is
 ``x_t @ W[0:H, :D].T``.
+
+State names: the state is ``{"h": (B, H), "c": (B, H)}`` (h_t and C_t), and
+the same two names are used for their gradients: ``backward`` returns dJ/dh_0
+and dJ/dC_0 as "h" and "c", and ``dfinal_state`` takes dJ/dh_T and dJ/dC_T as
+"h" and "c" (see :mod:`rnnlib._cell`).
 """
 
 import numpy as np
@@ -35,7 +40,7 @@ DOC = {  # fills the shared docstring sections of forward and backward
     "params": '``{"W": (4H, D+H), "b": (4H,)}``',
     "state": '``{"h": (B, H), "c": (B, H)}``',
     "trace": '"i", "f", "g", "o", "c" (C_t), "tanh_c", "h"',
-    "grads": '"W" (4H, D+H), "b" (4H,), "X" (T, B, D), "h0" (B, H), "c0" (B, H)',
+    "grads": '"W" (4H, D+H), "b" (4H,), "X" (T, B, D), "h" (B, H), "c" (B, H) (gradients on the initial state)',
 }
 INIT_DOC = {
     "extra": """
@@ -79,7 +84,7 @@ class LSTM(Cell):
     def _forward(self, p, X, state):
         T, B, D = X.shape
         H = self.hidden_size
-        s, s_shift = gate_scale("ifo", self.blocks, H, X.dtype)
+        s, _ = gate_scale("ifo", self.blocks, H, X.dtype)
         Ws = p["W"] * s[:, None]  # sigmoid rows halved: one tanh gives all gates
         A = np.matmul(X.reshape(T * B, D), Ws[:, :D].T).reshape(T, B, 4 * H)  # W^x x_t, all t at once
         A += p["b"] * s
@@ -94,9 +99,10 @@ class LSTM(Cell):
             np.matmul(Hs[t], Wh_T, out=tmp)
             a += tmp  # pre-activations of i, f, g, o (sigmoid rows halved)
             np.tanh(a, out=a)
-            a *= s
-            a += s_shift  # i, f, o = sigmoid(.), g = tanh(.)
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            for sig in (a[:, : 2 * H], o):  # only the sigmoid rows: 0.5 * tanh(.) + 0.5
+                sig *= 0.5
+                sig += 0.5  # i, f, o = sigmoid(.), g = tanh(.)
             np.multiply(f, Cs[t], out=Cs[t + 1])
             np.multiply(i, g, out=ig)
             Cs[t + 1] += ig  # C_t = f * C_{t-1} + i * g
@@ -141,12 +147,12 @@ class LSTM(Cell):
         for t in reversed(range(T)):
             da_i, da_f, da_g, da_o = (dA[t, :, k * H : (k + 1) * H] for k in range(4))
             np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
-            dtanh(tanh_C[t], dc)
-            dc *= o[t]
+            np.multiply(Hs[t], tanh_C[t], out=dc)
+            np.subtract(o[t], dc, out=dc)  # o * (1 - tanh(C_t)^2) = o - h_t * tanh(C_t)
             dc *= dh  # backprop through h_t = o * tanh(C_t) into C_t ...
             dc += dc_next  # ... plus the gradient from C_{t+1} = f * C_t + ...
-            dsig(o[t], da_o)
-            da_o *= tanh_C[t]
+            np.subtract(1, o[t], out=da_o)
+            da_o *= Hs[t]  # tanh(C_t) * o * (1 - o) = h_t * (1 - o)
             da_o *= dh  # backprop through h_t = o * tanh(C_t) into o and its sigmoid
             dsig(i[t], da_i)
             da_i *= g[t]
@@ -161,4 +167,4 @@ class LSTM(Cell):
             np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1} into h_{t-1}
         H_prev = Previous(Hs, trace["state0"]["h"])
         dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
-        return {"W": dW, "b": db, "X": dX, "h0": dh_next, "c0": dc_next}
+        return {"W": dW, "b": db, "X": dX, "h": dh_next, "c": dc_next}

@@ -23,7 +23,7 @@ softmax -> ce. Targets ``Y`` have the shape of the output, (B, O) or
 
 import numpy as np
 
-from rnnlib._checks import check_option
+from rnnlib._checks import check_option, fail
 from rnnlib.heads import HEAD_KINDS, Head
 from rnnlib.losses import get_loss
 
@@ -57,7 +57,7 @@ class SequenceModel:
     def __init__(self, cell, head_kind, output_size, output="last"):
         for attr in ("input_size", "hidden_size", "init", "forward", "backward", "run"):
             if not hasattr(cell, attr):
-                raise TypeError(f"cell: expected an rnnlib cell (RNN, LSTM, GRU), got {type(cell).__name__}")
+                fail(TypeError, "cell", "an rnnlib cell (RNN, LSTM, GRU)", f"{type(cell).__name__}")
         self.cell = cell
         self.head = Head(cell.hidden_size, output_size, check_option("head_kind", head_kind, HEAD_KINDS))
         self.output = check_option("output", output, ("last", "all"))
@@ -98,7 +98,7 @@ class SequenceModel:
     def cell_params(self, params):
         """The cell's part of the flat params dict (a new dict of the same arrays)."""
         if not isinstance(params, dict):
-            raise TypeError(f"params: expected a dict of numpy arrays, got {type(params).__name__}")
+            fail(TypeError, "params", "a dict of numpy arrays", f"{type(params).__name__}")
         return {k: v for k, v in params.items() if k not in HEAD_KEYS}
 
     def _select(self, H_seq):
@@ -200,7 +200,7 @@ class SequenceModel:
         loss : float
         grads : dict
             Every key of ``params`` (same shapes), plus ``"X"`` (T, B, D),
-            ``"h0"`` (B, H) and, for the LSTM, ``"c0"`` (B, H): the gradients
+            ``"h"`` (B, H) and, for the LSTM, ``"c"`` (B, H): the gradients
             of the inputs and of the initial state.
         final_state : dict
             The state after the last step (to carry into the next chunk).

@@ -11,8 +11,8 @@ returns *new* arrays and a *new* state and never mutates its inputs, so the
 training loop in :mod:`rnnlib.train` is the only place where weights change.
 
 ``grads`` may hold keys that are not parameters: the gradients of the inputs
-and initial states that the backward passes return (``"X"``, ``"h0"``,
-``"c0"``) and anything else. Those are ignored. A parameter without a
+and initial states that the backward passes return (``"X"``, ``"h"``,
+``"c"``) and anything else. Those are ignored. A parameter without a
 gradient, or a gradient whose shape differs from its parameter, is an error
 naming the key.
 
@@ -20,49 +20,28 @@ Values are not checked for NaN or inf: an exploding step shows up as
 non-finite weights, which :func:`rnnlib.train.fit` reports.
 """
 
-import math
-
 import numpy as np
+
+from rnnlib._checks import check_array_dict, check_real, check_same_shape, check_type, fail
 
 __all__ = ["SGD", "Momentum", "Adam"]
 
 
-def _check_hyper(name, value, low, high=math.inf, low_inclusive=False):
-    """Return ``value`` as a float if it lies in the documented interval."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    above = value >= low if low_inclusive else value > low
-    if not (math.isfinite(value) and above and value < high):
-        left = "[" if low_inclusive else "("
-        raise ValueError(f"{name}: expected a value in {left}{low}, {high}), got {value!r}")
-    return value
-
-
 def _check_params(params):
-    if not isinstance(params, dict):
-        raise TypeError(f"params: expected a dict of numpy arrays, got {type(params).__name__}")
-    for key, value in params.items():
-        if not isinstance(value, np.ndarray):
-            raise TypeError(f"params[{key!r}]: expected a numpy array, got {type(value).__name__}")
+    check_array_dict("params", params)
 
 
 def _param_grads(params, grads):
     """The gradients of the parameters, checked: same keys present, same shapes."""
     _check_params(params)
-    if not isinstance(grads, dict):
-        raise TypeError(f"grads: expected a dict of numpy arrays, got {type(grads).__name__}")
+    check_type("grads", grads, dict, "a dict of numpy arrays")
     out = {}
     for key, p in params.items():
         if key not in grads:
-            raise ValueError(
-                f"grads has no entry for parameter {key!r} (grads keys: {sorted(grads)})"
-            )
+            fail(ValueError, "grads", f"an entry for parameter {key!r}", f"keys {sorted(grads)}")
         g = np.asarray(grads[key])
         if g.shape != p.shape:
-            raise ValueError(
-                f"grads[{key!r}]: expected the shape of params[{key!r}] {p.shape}, got {g.shape}"
-            )
+            check_same_shape(f"grads[{key!r}]", g, f"params[{key!r}]", p.shape)
         out[key] = g
     return out
 
@@ -70,22 +49,16 @@ def _param_grads(params, grads):
 def _check_state(state, params, slots, optimizer):
     """``state`` must come from ``optimizer.init(params)`` for these params."""
     if not isinstance(state, dict) or "step" not in state:
-        raise TypeError(
-            f"state: expected the dict returned by {optimizer}.init(params), got {type(state).__name__}"
-        )
+        fail(TypeError, "state", f"the dict returned by {optimizer}.init(params)", type(state).__name__)
     for slot in slots:
         buf = state.get(slot)
         if not isinstance(buf, dict) or set(buf) != set(params):
-            raise ValueError(
-                f"state[{slot!r}] does not match the parameter names {sorted(params)}; "
-                f"call {optimizer}.init(params) with the params you update"
-            )
+            got = sorted(buf) if isinstance(buf, dict) else type(buf).__name__
+            fail(ValueError, f"state[{slot!r}]", f"a dict with the parameter names {sorted(params)} "
+                 f"(call {optimizer}.init(params) with the params you update)", got)
         for key, p in params.items():
             if buf[key].shape != p.shape:
-                raise ValueError(
-                    f"state[{slot!r}][{key!r}] has shape {buf[key].shape} but params[{key!r}] "
-                    f"has shape {p.shape}; call {optimizer}.init(params) again"
-                )
+                check_same_shape(f"state[{slot!r}][{key!r}]", buf[key], f"params[{key!r}]", p.shape)
 
 
 def _zeros_like(params):
@@ -106,7 +79,7 @@ class SGD:
     """
 
     def __init__(self, lr):
-        self.lr = _check_hyper("lr", lr, 0.0)
+        self.lr = check_real("lr", lr, low=0.0, low_open=True)
 
     def __repr__(self):
         return f"SGD(lr={self.lr})"
@@ -143,8 +116,8 @@ class Momentum:
     """
 
     def __init__(self, lr, beta=0.9):
-        self.lr = _check_hyper("lr", lr, 0.0)
-        self.beta = _check_hyper("beta", beta, 0.0, 1.0, low_inclusive=True)
+        self.lr = check_real("lr", lr, low=0.0, low_open=True)
+        self.beta = check_real("beta", beta, low=0.0, high=1.0, high_open=True)
 
     def __repr__(self):
         return f"Momentum(lr={self.lr}, beta={self.beta})"
@@ -188,10 +161,10 @@ class Adam:
     """
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr = _check_hyper("lr", lr, 0.0)
-        self.beta1 = _check_hyper("beta1", beta1, 0.0, 1.0, low_inclusive=True)
-        self.beta2 = _check_hyper("beta2", beta2, 0.0, 1.0, low_inclusive=True)
-        self.eps = _check_hyper("eps", eps, 0.0)
+        self.lr = check_real("lr", lr, low=0.0, low_open=True)
+        self.beta1 = check_real("beta1", beta1, low=0.0, high=1.0, high_open=True)
+        self.beta2 = check_real("beta2", beta2, low=0.0, high=1.0, high_open=True)
+        self.eps = check_real("eps", eps, low=0.0, low_open=True)
 
     def __repr__(self):
         return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps})"

@@ -7,6 +7,10 @@ Equations, at every step t for a batch of B sequences (time-major layout,
     h_t = act(a_t)                         act in {tanh, sigmoid, relu, identity}
 
 Parameters: ``{"W": (H, D+H), "b": (H,)}`` (G = 1 block), views "W^x", "W^h", "b".
+
+State names: the state is ``{"h": (B, H)}``, and "h" is also the name of its
+gradient in ``backward``'s result (dJ/dh_0) and in ``dfinal_state`` (dJ/dh_T);
+see :mod:`rnnlib._cell`.
 """
 
 import numpy as np
@@ -39,7 +43,7 @@ DOC = {  # fills the shared docstring sections of forward and backward
     "params": '``{"W": (H, D+H), "b": (H,)}``',
     "state": '``{"h": (B, H)}``',
     "trace": '"a" (pre-activation a_t), "h"',
-    "grads": '"W" (H, D+H), "b" (H,), "X" (T, B, D), "h0" (B, H)',
+    "grads": '"W" (H, D+H), "b" (H,), "X" (T, B, D), "h" (B, H) (the gradient on the initial state)',
 }
 
 
@@ -121,4 +125,4 @@ class RNN(Cell):
             np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1}
         H_prev = Previous(Hs, trace["state0"]["h"])
         dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
-        return {"W": dW, "b": db, "X": dX, "h0": dh_next}
+        return {"W": dW, "b": db, "X": dX, "h": dh_next}

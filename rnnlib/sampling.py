@@ -15,12 +15,10 @@ model's distribution, below 1 sharpens it (towards always taking the most
 likely character), above 1 flattens it (towards uniform noise).
 """
 
-import math
-import numbers
 
 import numpy as np
 
-from rnnlib._checks import check_rng, check_size
+from rnnlib._checks import check_real, check_rng, check_size, check_type, fail
 from rnnlib.activations import softmax
 from rnnlib.data import CharVocab, one_hot
 
@@ -28,18 +26,15 @@ __all__ = ["sample_chars"]
 
 
 def _check_char_model(model, vocab):
-    if not isinstance(vocab, CharVocab):
-        raise TypeError(f"vocab: expected a CharVocab, got {type(vocab).__name__}")
+    check_type("vocab", vocab, CharVocab, "a CharVocab")
     if not hasattr(model, "cell") or not hasattr(model, "head"):
-        raise TypeError(f"model: expected a SequenceModel, got {type(model).__name__}")
+        fail(TypeError, "model", "a SequenceModel", type(model).__name__)
     if model.head.kind != "softmax":
-        raise ValueError(f"model: expected a 'softmax' head for sampling characters, got {model.head.kind!r}")
+        fail(ValueError, "model", "a 'softmax' head for sampling characters", repr(model.head.kind))
     V = vocab.size
     if model.cell.input_size != V or model.head.output_size != V:
-        raise ValueError(
-            f"model: expected input_size = output_size = vocab.size = {V}, "
-            f"got input_size={model.cell.input_size}, output_size={model.head.output_size}"
-        )
+        fail(ValueError, "model", f"input_size = output_size = vocab.size = {V}",
+             f"input_size={model.cell.input_size}, output_size={model.head.output_size}")
 
 
 def sample_chars(model, params, vocab, prompt, n_chars, temperature=1.0, rng=None):
@@ -71,12 +66,9 @@ def sample_chars(model, params, vocab, prompt, n_chars, temperature=1.0, rng=Non
     _check_char_model(model, vocab)
     check_rng(rng)
     n_chars = check_size("n_chars", n_chars)
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
-        raise TypeError(f"temperature: expected a number > 0, got {type(temperature).__name__}")
-    if not (0 < temperature < math.inf):
-        raise ValueError(f"temperature: expected a finite number > 0, got {temperature!r}")
+    temperature = check_real("temperature", temperature, low=0.0, low_open=True)
     if not isinstance(prompt, str) or not prompt:
-        raise ValueError(f"prompt: expected a non-empty str, got {prompt!r}")
+        fail(ValueError, "prompt", "a non-empty str", repr(prompt))
     ids = vocab.encode(prompt)  # ValueError for characters outside the vocabulary
     cell_params = model.cell_params(params)
     dtype = cell_params["W"].dtype

@@ -32,7 +32,7 @@ Example
 
 import numpy as np
 
-from rnnlib._checks import as_float_array, check_keys, check_shape
+from rnnlib._checks import as_float_array, check_keys, check_shape, fail
 from rnnlib.gru import GRU
 from rnnlib.layers import RecurrentStack
 from rnnlib.lstm import LSTM
@@ -45,7 +45,7 @@ KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 def _check_cell(cell):
     if not isinstance(cell, (RNN, LSTM, GRU)):
-        raise TypeError(f"cell: expected an rnnlib RNN, LSTM or GRU, got {type(cell).__name__}")
+        fail(TypeError, "cell", "an rnnlib RNN, LSTM or GRU", f"{type(cell).__name__}")
     if isinstance(cell, GRU) and cell.variant != "pytorch":
         raise ValueError(
             f"cell: expected GRU(variant='pytorch') to convert to or from torch.nn.GRU, got variant={cell.variant!r}. "

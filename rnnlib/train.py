@@ -1,12 +1,17 @@
 """The training loop: the only place where weights change.
 
-One step of :func:`fit`::
+One step of :func:`fit` (``opt_state`` passed in, or ``optimizer.init(params)``)::
 
     X, Y = next batch
     loss, grads, _ = model.loss_and_grads(params, X, Y)   # or truncated BPTT over chunks
     norm = global_norm(grads)                             # logged before clipping
     grads = clip(grads)                                   # optional
     params, opt_state = optimizer.update(params, grads, opt_state)
+
+``fit`` returns a :class:`FitResult` (params, history, the optimizer state to
+continue from, and why it stopped) and stops early on an
+:class:`EarlyStopping` condition (a validation loss below a target, or no
+improvement for ``patience`` evaluations).
 
 Truncated backpropagation through time (:func:`tbptt_loss_and_grads`) splits
 each sequence into chunks of ``k`` steps, carries the hidden state from chunk
@@ -16,19 +21,18 @@ to chunk but lets no gradient cross a chunk boundary, so memory grows with
 
 import collections.abc
 import math
-import numbers
 
 import numpy as np
 
-from rnnlib._checks import check_option, check_size
+from rnnlib._checks import check_callable, check_option, check_real, check_size, check_type, fail
 from rnnlib.clip import clip_by_global_norm, clip_elementwise, global_norm
 
-__all__ = ["fit", "evaluate", "tbptt_loss_and_grads"]
+__all__ = ["fit", "EarlyStopping", "FitResult", "evaluate", "tbptt_loss_and_grads"]
 
 
 def _check_model(model):
     if not hasattr(model, "loss_and_grads") or not hasattr(model, "cell"):
-        raise TypeError(f"model: expected a SequenceModel, got {type(model).__name__}")
+        fail(TypeError, "model", "a SequenceModel", type(model).__name__)
 
 
 def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
@@ -68,14 +72,14 @@ def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
     -------
     (loss, grads, final_state)
         As ``model.loss_and_grads`` returns them. ``grads["X"]`` covers all
-        T steps; ``grads["h0"]`` (and ``"c0"``) are truncated too: zero
+        T steps; ``grads["h"]`` (and ``"c"``, the gradients on the initial state) are truncated too: zero
         unless the first chunk's backward pass reaches them.
     """
     _check_model(model)
     k = check_size("k", k)
     X = np.asarray(X)
     if X.ndim != 3:
-        raise ValueError(f"X: expected shape (T, B, D), got {X.shape}")
+        fail(ValueError, "X", "shape (T, B, D)", X.shape)
     T = X.shape[0]
     if k >= T:
         return model.loss_and_grads(params, X, Y, loss=loss, state=state)
@@ -87,13 +91,13 @@ def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
         dX = np.zeros_like(X, dtype=grads["X"].dtype)
         dX[start:] = grads["X"]
         grads["X"] = dX
-        for key in ("h0", "c0"):
+        for key in model.cell.state_names:
             if key in grads:
                 grads[key] = np.zeros_like(grads[key])  # truncated: no path back to the initial state
         return value, grads, final
     Y = np.asarray(Y)
     if Y.ndim < 2 or Y.shape[0] != T:
-        raise ValueError(f"Y: expected a time axis of length T={T} first (output='all'), got shape {Y.shape}")
+        fail(ValueError, "Y", f"a time axis of length T={T} first (output='all')", f"shape {Y.shape}")
     total, grads, dX = 0.0, None, []
     for s in starts:
         w = min(k, T - s) / T  # weight of this chunk in the mean over all T steps
@@ -101,10 +105,10 @@ def tbptt_loss_and_grads(model, params, X, Y, k, loss=None, state=None):
         total += w * value
         dX.append(w * g.pop("X"))
         if grads is None:
-            grads = {key: w * v for key, v in g.items()}  # h0 / c0 from the first chunk only
+            grads = {key: w * v for key, v in g.items()}  # initial-state gradients from the first chunk only
         else:
             for key in grads:
-                if key not in ("h0", "c0"):
+                if key not in model.cell.state_names:
                     grads[key] = grads[key] + w * g[key]
     grads["X"] = np.concatenate(dX, axis=0)
     return total, grads, state
@@ -114,12 +118,9 @@ def _parse_clip(clip):
     if clip is None:
         return None
     if not (isinstance(clip, tuple) and len(clip) == 2):
-        raise TypeError(f"clip: expected None, ('global', max_norm) or ('elementwise', limit), got {clip!r}")
+        fail(TypeError, "clip", "None, ('global', max_norm) or ('elementwise', limit)", repr(clip))
     kind = check_option("clip[0]", clip[0], ("global", "elementwise"))
-    value = clip[1]
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 < value < math.inf):
-        raise ValueError(f"clip[1]: expected a finite threshold > 0, got {value!r}")
-    return kind, float(value)
+    return kind, check_real("clip[1]", clip[1], low=0.0, low_open=True)
 
 
 def _is_pair_of_arrays(batches):
@@ -138,7 +139,7 @@ def _batch_source(batches, steps):
         return lambda step: batches
     if isinstance(batches, collections.abc.Sequence):
         if len(batches) == 0:
-            raise ValueError("batches: expected at least one (X, Y) batch, got an empty sequence")
+            fail(ValueError, "batches", "at least one (X, Y) batch", "an empty sequence")
         return lambda step: batches[step % len(batches)]
     if isinstance(batches, collections.abc.Iterable):
         iterator = iter(batches)
@@ -147,16 +148,12 @@ def _batch_source(batches, steps):
             try:
                 return next(iterator)
             except StopIteration:
-                raise ValueError(
-                    f"batches: the iterator ran out after {step} batches, expected steps={steps}; "
-                    "pass a list (cycled), an endless iterator or a callable(step)"
-                ) from None
+                fail(ValueError, "batches", f"steps={steps} batches (pass a list (cycled), an endless "
+                     "iterator or a callable(step))", f"an iterator that ran out after {step}")
 
         return next_batch
-    raise TypeError(
-        "batches: expected (X, Y), a list of (X, Y) batches, an iterable or a callable(step), "
-        f"got {type(batches).__name__}"
-    )
+    fail(TypeError, "batches", "(X, Y), a list of (X, Y) batches, an iterable or a callable(step)",
+         type(batches).__name__)
 
 
 def _progress_bar(steps, progress):
@@ -185,6 +182,93 @@ class _NoBar:
         pass
 
 
+class EarlyStopping:
+    """When :func:`fit` stops before ``steps``: a validation loss below a target, or no improvement.
+
+    Every ``every`` updates (counted from the optimizer state's step, so
+    blocks of :func:`fit` evaluate at the same steps as one long run), fit
+    calls ``validate(params)`` and stops after that update if::
+
+        val_loss < target                                   stop reason "target"
+        no val_loss < best - min_delta for `patience` evaluations in a row
+                                                            stop reason "patience"
+
+    where ``best`` is the lowest validation loss seen in this call of fit.
+
+    Parameters
+    ----------
+    validate : callable
+        ``validate(params) -> float``, e.g.
+        ``lambda p: evaluate(model, p, X_val, Y_val)``.
+    every : int, optional
+        Evaluate after every ``every``-th update (default 1).
+    target : float or None, optional
+        Stop once the validation loss is below it.
+    patience : int or None, optional
+        Stop after this many evaluations without improvement (>= 1).
+    min_delta : float, optional
+        The smallest decrease that counts as an improvement (default 0).
+
+    At least one of ``target`` and ``patience`` must be given.
+    """
+
+    def __init__(self, validate, every=1, target=None, patience=None, min_delta=0.0):
+        self.validate = check_callable("validate", validate)
+        self.every = check_size("every", every)
+        self.target = None if target is None else check_real("target", target)
+        self.patience = None if patience is None else check_size("patience", patience)
+        self.min_delta = check_real("min_delta", min_delta, low=0.0)
+        if target is None and patience is None:
+            fail(ValueError, "target, patience", "at least one of them", "None for both")
+
+    def __repr__(self):
+        return (f"EarlyStopping(every={self.every}, target={self.target}, patience={self.patience}, "
+                f"min_delta={self.min_delta})")
+
+
+class FitResult:
+    """What :func:`fit` returns: unpacks as ``params, history = fit(...)``.
+
+    Attributes
+    ----------
+    params : dict
+        The trained parameters (new arrays).
+    history : dict
+        ``"loss"``: the batch loss at each step of this call, before that
+        step's update; ``"grad_norm"``: the global norm of the parameter
+        gradients before clipping; with ``stop``, also ``"val_step"`` (the
+        optimizer step after which each validation ran, 1-based) and
+        ``"val_loss"``.
+    opt_state : dict
+        The optimizer state after the last update: pass it to the next
+        ``fit`` as ``opt_state`` to continue exactly where this one stopped.
+    steps : int
+        Updates made by this call (``len(history["loss"])``).
+    stop_reason : {"steps", "target", "patience"}
+        "steps": all ``steps`` updates were made; "target" / "patience": the
+        :class:`EarlyStopping` condition of that name held.
+    """
+
+    def __init__(self, params, history, opt_state, stop_reason):
+        self.params, self.history, self.opt_state = params, history, opt_state
+        self.steps, self.stop_reason = len(history["loss"]), stop_reason
+
+    def __iter__(self):
+        return iter((self.params, self.history))
+
+    def __repr__(self):
+        return f"FitResult(steps={self.steps}, stop_reason={self.stop_reason!r}, opt_state step={self.opt_state['step']})"
+
+
+def _check_opt_state(opt_state, optimizer, params):
+    if opt_state is None:
+        return optimizer.init(params)
+    if not isinstance(opt_state, dict) or not isinstance(opt_state.get("step"), int):
+        fail(TypeError, "opt_state", f"None or the opt_state of an earlier fit / {optimizer!r}.init(params)",
+             type(opt_state).__name__)
+    return opt_state
+
+
 def fit(
     model,
     params,
@@ -196,8 +280,20 @@ def fit(
     loss=None,
     progress=True,
     callback=None,
+    opt_state=None,
+    stop=None,
 ):
-    """Train ``model`` for ``steps`` optimizer steps; returns new params and the history.
+    """Train ``model`` for up to ``steps`` optimizer steps; returns a :class:`FitResult`.
+
+    Steps are numbered from the optimizer state's step count ``s0``
+    (``opt_state["step"]``, 0 for a fresh state): this call makes steps
+    ``s0 .. s0 + steps - 1``, taking each batch as ``batches(step)`` or
+    ``batches[step % len(batches)]``. So training in blocks that pass on
+    ``opt_state`` (and a batch source that continues) is bit-identical to
+    one long run::
+
+        r = fit(model, params, batches, Adam(), 100)
+        r = fit(model, r.params, batches, Adam(), 100, opt_state=r.opt_state)
 
     Parameters
     ----------
@@ -212,7 +308,7 @@ def fit(
         ``model.loss_and_grads``: X (T, B, D).
     optimizer : SGD, Momentum or Adam
     steps : int
-        Number of updates, >= 1.
+        Maximum number of updates in this call, >= 1.
     clip : None, ("global", max_norm) or ("elementwise", limit)
         Gradient clipping before each update (:mod:`rnnlib.clip`).
     tbptt : int, optional
@@ -224,15 +320,18 @@ def fit(
         Show a tqdm progress bar with the running loss.
     callback : callable, optional
         Called after every update as ``callback(step, params, loss)``.
+    opt_state : dict, optional
+        The optimizer state to start from (``FitResult.opt_state`` of an
+        earlier call, or ``optimizer.init(params)``); None starts fresh.
+        Never mutated.
+    stop : EarlyStopping, optional
+        Stop before ``steps`` when its condition holds.
 
     Returns
     -------
-    params : dict
-        The trained parameters (new arrays).
-    history : dict
-        ``"loss"``: the batch loss at each step, before that step's update;
-        ``"grad_norm"``: the global norm of the parameter gradients before
-        clipping. Lists of ``steps`` floats.
+    FitResult
+        ``.params``, ``.history``, ``.opt_state``, ``.steps``,
+        ``.stop_reason``; unpacks as ``params, history``.
 
     Raises
     ------
@@ -245,16 +344,22 @@ def fit(
     clip = _parse_clip(clip)
     if tbptt is not None:
         tbptt = check_size("tbptt", tbptt)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback: expected a callable or None, got {type(callback).__name__}")
+    check_callable("callback", callback, allow_none=True)
+    if stop is not None:
+        check_type("stop", stop, EarlyStopping, "None or an EarlyStopping")
     next_batch = _batch_source(batches, steps)
-    opt_state = optimizer.init(params)
+    opt_state = _check_opt_state(opt_state, optimizer, params)
+    first = opt_state["step"]
     history = {"loss": [], "grad_norm": []}
+    if stop is not None:
+        history.update(val_step=[], val_loss=[])
+    best, waited, reason = math.inf, 0, "steps"
     bar = _progress_bar(steps, progress)
-    for step in bar:
+    for i in bar:
+        step = first + i
         batch = next_batch(step)
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
-            raise TypeError(f"batches: expected (X, Y) pairs, got {type(batch).__name__} at step {step}")
+            fail(TypeError, "batches", "(X, Y) pairs", f"{type(batch).__name__} at step {step}")
         X, Y = batch
         if tbptt is None:
             value, grads, _ = model.loss_and_grads(params, X, Y, loss=loss)
@@ -278,8 +383,22 @@ def fit(
             bar.set_postfix(loss=f"{value:.4g}", refresh=False)
         if callback is not None:
             callback(step, params, value)
+        if stop is not None and (step + 1) % stop.every == 0:
+            val = float(stop.validate(params))
+            history["val_step"].append(step + 1)
+            history["val_loss"].append(val)
+            if stop.target is not None and val < stop.target:
+                reason = "target"
+            elif val < best - stop.min_delta:
+                best, waited = val, 0
+            else:
+                waited += 1
+                if stop.patience is not None and waited >= stop.patience:
+                    reason = "patience"
+            if reason != "steps":
+                break
     bar.close()
-    return params, history
+    return FitResult(params, history, opt_state, reason)
 
 
 def evaluate(model, params, X, Y, loss=None):

@@ -83,6 +83,32 @@ def gru_step(x_t, h_prev, W, b):
     return (1 - z_t) * h_prev + z_t * n_t
 
 
+
+def lstm_step_backward(dh_t, dc_next, x_t, h_prev, c_prev, W, b):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a_i, a_f, a_g, a_o = _gates(x_t, h_prev, W, b, 4)
+    i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dc = dc_next + dh_t * o * (1 - tanh_c**2)
+    da = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2),
+                    dh_t * tanh_c * o * (1 - o)])
+    xh = np.hstack([x_t, h_prev])
+    return da @ W[:, :D], da @ W[:, D:], dc * f, da.T @ xh, da.sum(axis=0)
+
+
+def gru_step_backward(dh_t, x_t, h_prev, W, b):
+    D, H = x_t.shape[1], h_prev.shape[1]
+    a_r, a_z, _ = _gates(x_t, h_prev, W, b, 3)
+    r, z = _sigmoid(a_r), _sigmoid(a_z)
+    rh = r * h_prev
+    n = np.tanh(x_t @ W[2 * H:, :D].T + rh @ W[2 * H:, D:].T + b[2 * H:])
+    da_n = dh_t * z * (1 - n**2)
+    drh = da_n @ W[2 * H:, D:]
+    da = np.hstack([drh * h_prev * r * (1 - r), dh_t * (n - h_prev) * z * (1 - z), da_n])
+    dh_prev = dh_t * (1 - z) + drh * r + da[:, :2 * H] @ W[:2 * H, D:]
+    dW = np.hstack([da.T @ x_t, np.vstack([da[:, :2 * H].T @ h_prev, da_n.T @ rh])])
+    return da @ W[:, :D], dh_prev, dW, da.sum(axis=0)
+
 def adding_problem(rng, T, batch_size):
     values = rng.random((T, batch_size))
     i1 = rng.integers(0, T // 2, size=batch_size)
@@ -93,6 +119,14 @@ def adding_problem(rng, T, batch_size):
     return np.stack([values, markers], axis=-1), (values[i1, cols] + values[i2, cols])[:, None]
 
 
+def steps_to_solve(losses, window, stop_mse):
+    losses = list(losses)
+    for n in range(window, len(losses) + 1):
+        if sum(losses[n - window : n]) / window < stop_mse:
+            return n
+    return None
+
+
 def sample_with_temperature(logits, temperature, rng):
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
@@ -101,6 +135,67 @@ def sample_with_temperature(logits, temperature, rng):
 
 def perplexity(mean_cross_entropy):
     return float(np.exp(mean_cross_entropy))
+
+
+def decoder_step(y_prev, d_prev, W, b, W_y, b_y):
+    x_t = np.eye(W_y.shape[0], dtype=W.dtype)[y_prev]  # one-hot of the previous character
+    d_t = gru_step(x_t, d_prev, W, b)
+    return d_t @ W_y.T + b_y, d_t
+
+
+def sequence_cross_entropy(logits, targets, mask):
+    n = mask.sum()
+    z = logits - logits.max(axis=-1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+    y = np.where(mask, targets, 0)
+    onehot = np.eye(logits.shape[-1])[y]
+    loss = -np.sum(np.log(np.sum(p * onehot, axis=-1))[mask]) / n
+    return loss, (p - onehot) * mask[..., None] / n
+
+
+def greedy_decode(step, d0, max_len):
+    y, d = np.full(d0.shape[0], 1), d0  # BOS = 1
+    done, out = np.zeros(d0.shape[0], bool), []
+    for _ in range(max_len):
+        z, d = step(y, d)
+        y = np.where(done, 2, z.argmax(axis=-1))  # EOS = 2 after the end
+        out.append(y)
+        done |= y == 2
+        if done.all():
+            break
+    return np.stack(out)
+
+
+def beam_step(scores, log_probs, k):
+    cand = (scores[:, None] + log_probs).ravel()
+    best = np.argsort(-cand)[:k]
+    return best // log_probs.shape[1], best % log_probs.shape[1], cand[best]
+
+
+def additive_scores(Q, K, W_q, W_k, v):
+    Tq, B, Tk = Q.shape[0], Q.shape[1], K.shape[0]
+    e = np.zeros((Tq, B, Tk), Q.dtype)
+    for t in range(Tq):
+        for b in range(B):
+            for s in range(Tk):
+                e[t, b, s] = v @ np.tanh(W_q @ Q[t, b] + W_k @ K[s, b])
+    return e
+
+
+def masked_softmax(scores, mask):
+    e = np.where(mask.T[None], scores, -np.inf)
+    a = np.exp(e - e.max(axis=-1, keepdims=True))
+    return a / a.sum(axis=-1, keepdims=True)
+
+
+def context(weights, V):
+    return np.einsum("tbs,sbd->tbd", weights, V)
+
+
+def scaled_dot_product_attention(Q, K, V, mask):
+    e = np.einsum("tbd,sbd->tbs", Q, K) / np.sqrt(Q.shape[-1])
+    a = masked_softmax(e, np.ones(K.shape[:2], bool) if mask is None else mask)
+    return context(a, V), a
 
 
 REFERENCES = {name: obj for name, obj in globals().items() if name in check.CHECKERS}
@@ -307,7 +402,7 @@ def test_adding_problem_checks(capsys):
         return X, X[:2, :, 0].sum(axis=0)[:, None]
 
     out = run("adding_problem", both_markers_early, capsys)[1]
-    assert out.startswith("Check 1 of 5 failed (T=10, a batch of 4): sequence 0 has 2 marker(s) in steps 0..4 and 0 "
+    assert out.startswith("Check 2 of 5 failed (T=10, a batch of 4): sequence 0 has 2 marker(s) in steps 0..4 and 0 "
                           "in steps 5..9, expected exactly one in each half.")
 
     def global_state(rng, T, batch_size):
@@ -352,6 +447,21 @@ def test_an_unreadable_result_is_still_a_sentence(capsys):
 
     out = run("sample_with_temperature", bad_index, capsys)[1]
     assert out.startswith("Check 1 of 7 failed (a single logit, V=1): expected an integer index, got a Weird.")
+
+
+def test_step_backward_checkers_catch_a_missing_road(capsys):
+    def without_dc_next(dh_t, dc_next, *args):  # forgets the gradient from step t+1
+        return lstm_step_backward(dh_t, 0 * dc_next, *args)
+
+    result, out = run("lstm_step_backward", without_dc_next, capsys)
+    assert not result and result.failed == 2 and "dc_next" in out
+
+    def without_direct_road(dh_t, x_t, h_prev, W, b):  # forgets dh_t * (1 - z) on h_prev
+        dx, dh, dW, db = gru_step_backward(dh_t, x_t, h_prev, W, b)
+        return dx, dh - dh_t * (1 - _sigmoid(_gates(x_t, h_prev, W, b, 3)[1])), dW, db
+
+    result, out = run("gru_step_backward", without_direct_road, capsys)
+    assert not result and result.failed == 2 and "dh_prev" in out
 
 
 def test_exception_without_message(capsys):

@@ -114,7 +114,7 @@ def test_bad_init():
         emb.init(0)
     with raises(TypeError, "dtype: expected float32 or float64"):
         emb.init(np.random.default_rng(0), dtype=int)
-    with raises(ValueError, "std: expected a finite non-negative number, got -1.0"):
+    with raises(ValueError, "std: expected a finite real number >= 0, got -1.0"):
         emb.init(np.random.default_rng(0), std=-1.0)
 
 
@@ -139,10 +139,14 @@ def test_bad_params_trace_and_dout():
     emb, params, ids, dout = problem()
     with raises(ValueError, "params['W']: expected shape (V, E) = (7, 5) for Embedding(num_embeddings=7, embedding_dim=5), got (5, 7)"):
         emb.forward({"W": params["W"].T}, ids)
+    bad = params["W"].copy()
+    bad[3, 1] = np.inf
+    with raises(ValueError, "params['W']: expected finite values, got 1 NaN/inf entries (first at index (3, 1): inf)"):
+        emb.forward({"W": bad}, ids)
     with raises(ValueError, "params: missing key 'W'"):
         emb.forward({}, ids)
     _, trace = emb.forward(params, ids)
-    with raises(ValueError, "dout: expected shape ids.shape + (E,) = (6, 3, 5) (the shape of forward's output), got (6, 3, 4)"):
+    with raises(ValueError, "dout: expected shape (6, 3, 5) (the shape of forward's output, ids.shape + (E,)), got (6, 3, 4)"):
         emb.backward(params, trace, dout[..., :4])
     with raises(TypeError, "dout: expected a floating-point array"):
         emb.backward(params, trace, np.ones((T, B, E), dtype=int))

@@ -9,6 +9,7 @@ from rnnlib.data import ADDING_BASELINE_MSE, CharVocab, load_text
 from rnnlib.experiments import (
     AddingRun,
     adding_experiment,
+    adding_sweep,
     adding_model,
     char_model,
     held_out_loss,
@@ -50,11 +51,11 @@ def test_adding_experiment_is_reproducible_and_runs_are_independent(tiny):
 
 
 def test_adding_experiment_stops_early_when_solved():
-    # a threshold every run meets at once: stops after `window` steps, no grad norms kept
+    # a threshold every run meets at once: stops after `window` steps
     res = adding_experiment(lengths=(4,), cells=("LSTM",), hidden_size=4, batch_size=8, max_steps=50,
                             stop_mse=100.0, window=3, test_size=8, verbose=False)
     run = res["LSTM", 4]
-    assert run.solved and run.steps == 3 and run.grad_norm.size == 0
+    assert run.solved and run.steps == 3 and run.loss.shape == run.grad_norm.shape == (3,)
     full = adding_experiment(lengths=(4,), cells=("LSTM",), hidden_size=4, batch_size=8, max_steps=5,
                              stop_mse=1e-9, window=3, test_size=8, verbose=False)["LSTM", 4]
     assert not full.solved and full.steps == 5 and full.grad_norm.shape == (5,)
@@ -105,15 +106,63 @@ def test_adding_model_answers_one_number_per_sequence():
     assert model.predict(params, np.zeros((7, 3, 2))).shape == (3, 1)
 
 
-def test_chapter6_figures_draw_the_results(tiny):
-    curves = ch06.learning_curves(tiny, window=3)
-    assert len(curves.axes) == 2 and all(len(ax.lines) == 3 + 1 for ax in curves.axes)  # 3 cells + baseline
-    assert len(ch06.mse_against_length(tiny).axes[0].lines) == 3 + 1
-    fig = ch06.gradient_through_time({"RNN": np.geomspace(1e-9, 1, 6), "LSTM": np.ones(6)}, (0, 3))
+def test_chapter6_figures_draw_the_results(tiny_sweep):
+    sweep, _ = tiny_sweep
+    curves = ch06.learning_curves(sweep, window=3)
+    # 3 cells x 2 seeds + the baseline in every panel
+    assert len(curves.axes) == 2 and all(len(ax.lines) == 3 * 2 + 1 for ax in curves.axes)
+    by_length = ch06.mse_against_length(sweep)
+    assert len(by_length.axes[0].containers) == 3  # one median line with range bars per cell
+    fig = ch06.gradient_through_time({"RNN": np.geomspace(1e-9, 1, 6), "LSTM": np.ones(6)}, (1, 3))
     assert len(fig.axes[0].lines) == 2
     writes = ch06.memory_writes({"LSTM |C|": np.arange(6.0), "GRU |h|": np.ones(6)}, marked=(1, 4))
     assert len(writes.axes) == 2
     assert writes._repr_png_().startswith(b"\x89PNG")  # shown as a PNG in a notebook
+    gates = ch06.lstm_gates(np.full(6, 0.1), np.full(6, 0.99), np.arange(6.0), marked=(1, 4), unit=3)
+    assert len(gates.axes) == 3 and np.allclose(gates.axes[1].lines[0].get_ydata(), 0.99)
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep():
+    """Every cell at two short lengths, two seeds, a few steps each."""
+    return adding_sweep(seeds=(3, 4), lengths=(4, 6), hidden_size=4, batch_size=8, max_steps=12, window=4,
+                        test_size=16, verbose=False)
+
+
+def test_adding_sweep_collects_every_seed_of_every_run(tiny, tiny_sweep):
+    sweep, runs = tiny_sweep
+    assert sweep.cells == ("RNN", "LSTM", "GRU") and sweep.lengths == (4, 6) and sweep.seeds == (3, 4)
+    assert sweep.test_mse.shape == sweep.steps.shape == sweep.solved.shape == (3, 2, 2)
+    assert sweep.loss.shape == (3, 2, 2, 12)
+    # seed 3 is the run adding_experiment(seed=3) makes on its own
+    assert sweep.of("test_mse", "LSTM", 6)[0] == tiny["LSTM", 6].test_mse
+    run = runs["GRU", 4, 4]
+    assert np.array_equal(sweep.of("loss", "GRU", 4)[1][: run.steps], run.loss)
+    assert np.isnan(sweep.of("loss", "GRU", 4)[1][run.steps:]).all()
+    assert sweep.median("steps", "RNN", 6) == np.median(sweep.of("steps", "RNN", 6))
+    assert sweep.settings["hidden_size"] == 4 and sweep.settings["max_steps"] == 12
+    lines = sweep.summary().splitlines()
+    assert lines[0].startswith("2 seeds") and len(lines) == 1 + 3 * 2
+    assert lines[1].split()[:2] == ["RNN", "T=4"] and "solved" in lines[1]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [({"seeds": ()}, ValueError), ({"seeds": (1, 1)}, ValueError), ({"learning_rate": 0.1}, TypeError)],
+)
+def test_adding_sweep_refuses_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        adding_sweep(**{"lengths": (4,), "cells": ("RNN",), "max_steps": 1, "verbose": False, **kwargs})
+
+
+def test_adding_sweep_of_refuses_unknown_names(tiny_sweep):
+    sweep, _ = tiny_sweep
+    with pytest.raises(ValueError, match="cell"):
+        sweep.of("steps", "CNN", 4)
+    with pytest.raises(ValueError, match="T"):
+        sweep.of("steps", "RNN", 5)
+    with pytest.raises(ValueError, match="name"):
+        sweep.of("params", "RNN", 4)
 
 
 def test_running_mean():
@@ -210,6 +259,18 @@ def test_pretrained_main_parses_its_arguments(tmp_path, capsys):
     assert "GRU: 1 steps" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         pretrained.main(["--steps", "0"])
+
+
+def test_long_gru_history_is_shipped_and_retrained(tmp_path, capsys):
+    long = pretrained.load_long_history()
+    loss, eval_steps, held_out = long.loss, long.eval_steps, long.held_out
+    assert loss.shape == (pretrained.LONG_STEPS,) and eval_steps[-1] == pretrained.LONG_STEPS
+    assert held_out.shape == eval_steps.shape
+    assert pretrained.main(["--long", "--steps", "2", "--out", str(tmp_path), "--quiet"]) == 0
+    assert "lowest held-out cross-entropy" in capsys.readouterr().out
+    long = pretrained.load_long_history(tmp_path)
+    loss, eval_steps, held_out = long.loss, long.eval_steps, long.held_out
+    assert loss.shape == (2,) and eval_steps.tolist() == [0, 2] and held_out.shape == (2,)
 
 
 def test_module_exports_exist():

@@ -6,6 +6,8 @@ from functools import partial
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnnlib.gradcheck import numerical_gradient, rel_error
 from rnnlib.gru import GRU
@@ -155,6 +157,20 @@ def test_padded_batch_equals_each_sequence_alone(name):
         np.testing.assert_allclose(g[k], summed[k], rtol=1e-11, atol=1e-13)
 
 
+def test_lstm_cell_state_gradient_without_the_pass_through_trace(monkeypatch):
+    """The generic path (one backward call per shorter length) gives the same gradients."""
+    import rnnlib.layers
+
+    stack, params, X, state, dout, dfinal = problem("lstm", T=5, B=4)
+    lengths = [5, 2, 1, 2]
+    fast = stack.backward(params, stack.forward(params, X, state, lengths=lengths)[1], dout, dfinal)
+    monkeypatch.setattr(rnnlib.layers, "PASS_THROUGH", {})
+    errors, slow = gradient_errors(stack, params, X, state, dout, dfinal, lengths=lengths)
+    assert max(errors.values()) < TOL, errors
+    for k in fast:
+        np.testing.assert_allclose(fast[k], slow[k], rtol=1e-12, atol=1e-14)
+
+
 def test_mask_argument_equals_lengths():
     stack, params, X, state, dout, dfinal = problem("lstm", T=4, B=3)
     lengths = np.array([4, 1, 3])
@@ -204,6 +220,10 @@ def test_bad_forward_arguments():
         stack.forward({k: v for k, v in params.items() if k != "l1_reverse.W"}, X)
     with raises(ValueError, "params['l1.W']: expected shape (G*H, D+H) = (12, 9)"):
         stack.forward({**params, "l1.W": params["l0.W"]}, X)
+    bad = {k: v.copy() for k, v in params.items()}
+    bad["l1_reverse.W"][1, 2] = np.nan
+    with raises(ValueError, "params['l1_reverse.W']: expected finite values, got 1 NaN/inf entries (first at index (1, 2): nan)"):
+        stack.forward(bad, X)
     with raises(ValueError, "X: expected shape (T, B, D) with D=2, got (4, 3, 5)"):
         stack.forward(params, np.zeros((4, 3, 5)))
     with raises(ValueError, "state['h']: expected shape (L*K, B, H) with L*K=4, B=3, H=3, got (2, 3, 3)"):
@@ -220,14 +240,14 @@ def test_bad_forward_arguments():
         stack.forward(params, X, lengths=[4, 3])
     with raises(ValueError, "lengths, mask: expected at most one of them, got both"):
         stack.forward(params, X, lengths=[4, 3, 1], mask=np.ones((4, 3), bool))
-    with raises(ValueError, "mask: expected shape (T, B) = (4, 3) (the steps and batch of X), got (5, 3)"):
+    with raises(ValueError, "mask: expected shape (4, 3) (the shape of the steps and batch of X, (T, B)), got (5, 3)"):
         stack.forward(params, X, mask=np.ones((5, 3), bool))
 
 
 @pytest.mark.parametrize(
     "mask, exc, message",
     [
-        ([[True, False], [False, True]], ValueError, "mask: expected the real steps first (True then False) in every column, got a gap in column 1"),
+        ([[True, False], [False, True]], ValueError, "mask: expected the real steps first (True then False) in every column; left-padded or gapped sequences are not supported, got a gap in column 1"),
         ([[True, False], [True, False]], ValueError, "mask: expected at least one True step in every sequence, got none in column 1"),
         ([[1.0, 1.0]], TypeError, "mask: expected a (T, B) boolean array, got dtype float64"),
         ([[2, 1]], ValueError, "mask: expected booleans or 0/1 integers, got other values"),
@@ -270,3 +290,23 @@ def test_module_examples_run():
     for module in (rnnlib.layers, rnnlib.embedding):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    name=st.sampled_from(sorted(CELLS)),
+    lengths=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    num_layers=st.integers(1, 2),
+    bidirectional=st.booleans(),
+)
+def test_padding_property(name, lengths, num_layers, bidirectional):
+    """Any lengths, layers and directions: each padded sequence's output and final state are its own."""
+    T = max(lengths)
+    stack, params, X, state, _, _ = problem(name, T=T, B=len(lengths), num_layers=num_layers,
+                                            bidirectional=bidirectional, seed=len(lengths))
+    out, trace = stack.forward(params, X, state, lengths=lengths)
+    for b, n in enumerate(lengths):
+        out_b, trace_b = stack.forward(params, X[:n, b : b + 1], {k: v[:, b : b + 1] for k, v in state.items()})
+        np.testing.assert_allclose(out[:n, b : b + 1], out_b, rtol=1e-12, atol=1e-14)
+        for k in state:
+            np.testing.assert_allclose(trace.final_state[k][:, b : b + 1], trace_b.final_state[k], rtol=1e-12, atol=1e-14)

@@ -56,8 +56,7 @@ def _check_all_grads(model, params, X, Y, state, loss=None):
         def f_state(a, name=name):
             return model.loss_and_grads(params, X, Y, loss=loss, state={**state, name: a})[0]
 
-        key = name + "0"  # "h" -> "h0", "c" -> "c0"
-        assert rel_error(grads[key], numerical_gradient(f_state, state[name])) < 1e-7, key
+        assert rel_error(grads[name], numerical_gradient(f_state, state[name])) < 1e-7, name
     return value, grads, final
 
 
@@ -74,7 +73,7 @@ def test_every_gradient_matches_numerical(cell_name, head_kind, output, loss):
     state = _random_state(rng, model.cell)
     Y = _targets(rng, model, loss)
     _, grads, final = _check_all_grads(model, params, X, Y, state, loss=loss)
-    assert set(grads) == set(params) | {"X"} | {s + "0" for s in model.cell.state_names}
+    assert set(grads) == set(params) | {"X"} | set(model.cell.state_names)
     assert set(final) == set(model.cell.state_names)
 
 
@@ -226,8 +225,8 @@ def test_tbptt_with_last_output_backpropagates_the_last_chunk_only():
     assert value == pytest.approx(model.loss_and_grads(params, X, Y)[0], rel=1e-12)
     np.testing.assert_array_equal(grads["X"][:8], 0.0)
     assert np.abs(grads["X"][8:]).max() > 0
-    np.testing.assert_array_equal(grads["h0"], 0.0)
-    np.testing.assert_array_equal(grads["c0"], 0.0)
+    np.testing.assert_array_equal(grads["h"], 0.0)
+    np.testing.assert_array_equal(grads["c"], 0.0)
 
 
 def test_tbptt_errors():
@@ -338,11 +337,11 @@ def test_fit_errors():
         fit(model, params, batch, SGD(0.1), steps=0)
     with pytest.raises(ValueError, match="clip\\[0\\]: expected one of"):
         fit(model, params, batch, SGD(0.1), steps=1, clip=("norm", 1.0))
-    with pytest.raises(ValueError, match="clip\\[1\\]: expected a finite threshold > 0"):
+    with pytest.raises(ValueError, match="clip\\[1\\]: expected a finite real number > 0"):
         fit(model, params, batch, SGD(0.1), steps=1, clip=("global", -1))
     with pytest.raises(TypeError, match="clip: expected None"):
         fit(model, params, batch, SGD(0.1), steps=1, clip=1.0)
-    with pytest.raises(ValueError, match="batches: the iterator ran out after 2 batches, expected steps=5"):
+    with pytest.raises(ValueError, match="batches: expected steps=5 batches .* got an iterator that ran out after 2"):
         fit(model, params, iter([batch, batch]), SGD(0.1), steps=5, progress=False)
     with pytest.raises(TypeError, match="batches: expected \\(X, Y\\)"):
         fit(model, params, 3, SGD(0.1), steps=1)

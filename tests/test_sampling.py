@@ -76,13 +76,13 @@ def test_sampling_errors():
     model, params = _model()
     rng = np.random.default_rng(0)
     for bad in (0, -1.0, float("nan"), float("inf")):
-        with pytest.raises(ValueError, match="temperature: expected a finite number > 0"):
+        with pytest.raises(ValueError, match="temperature: expected a finite real number > 0"):
             sample_chars(model, params, VOCAB, "a", 3, temperature=bad, rng=rng)
-    with pytest.raises(TypeError, match="temperature: expected a number > 0"):
+    with pytest.raises(TypeError, match="temperature: expected a finite real number > 0"):
         sample_chars(model, params, VOCAB, "a", 3, temperature="hot", rng=rng)
     with pytest.raises(ValueError, match="prompt: expected a non-empty str"):
         sample_chars(model, params, VOCAB, "", 3, rng=rng)
-    with pytest.raises(ValueError, match="character 'z', which is not in the vocabulary"):
+    with pytest.raises(ValueError, match="text: expected characters of the vocabulary, got 'z'"):
         sample_chars(model, params, VOCAB, "az", 3, rng=rng)
     with pytest.raises(ValueError, match="n_chars: expected a positive int"):
         sample_chars(model, params, VOCAB, "a", 0, rng=rng)

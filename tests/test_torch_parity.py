@@ -39,7 +39,7 @@ def run_torch(net, X, state, dH, dfinal):
     loss = loss + sum((final[k][0] * torch.from_numpy(v)).sum() for k, v in dfinal.items())
     loss.backward()
     grads = {name: p.grad.numpy() for name, p in net.named_parameters()}
-    grads.update(X=Xt.grad.numpy(), **{k + "0": v.grad.numpy()[0] for k, v in st.items()})
+    grads.update(X=Xt.grad.numpy(), **{k: v.grad.numpy()[0] for k, v in st.items()})
     return out.detach().numpy(), {k: v.detach().numpy()[0] for k, v in final.items()}, grads
 
 
@@ -51,7 +51,7 @@ def assert_same_function(cell, params, net, seed=1):
     np.testing.assert_allclose(H_seq, out_t, **TOL)
     for k in cell.state_names:
         np.testing.assert_allclose(trace.final_state[k], final_t[k], **TOL)
-        np.testing.assert_allclose(g[k + "0"], g_t[k + "0"], **TOL)
+        np.testing.assert_allclose(g[k], g_t[k], **TOL)
     np.testing.assert_allclose(g["X"], g_t["X"], **TOL)
     np.testing.assert_allclose(g["W"], np.concatenate([g_t["weight_ih_l0"], g_t["weight_hh_l0"]], axis=1), **TOL)
     # b = bias_ih + bias_hh: both torch biases get db; the GRU's n block splits into b_n and b_hn

@@ -47,7 +47,7 @@ _SOFTMAX_SLIPS = (
     slips=_RNN_SLIPS,
     forbid=_RNN_FORBID,
 )
-def rnn_step():
+def rnn_step(seed=None):
     """Check one step of the simple RNN.
 
     The student's function::
@@ -69,7 +69,7 @@ def rnn_step():
 
     special = [("zero input and zero state, so h_t = tanh(b)", 2, 3, 2, 0.5, np.float64, zero_inputs,
                 "with zero x_t and h_prev only the bias is left: did you add b?")]
-    return cell_cases(make, "h_t", special)
+    return cell_cases(make, "h_t", special, seed)
 
 
 @checker(
@@ -82,7 +82,7 @@ def rnn_step():
     slips=_SOFTMAX_SLIPS,
     forbid=("rnnlib.activations.softmax", "rnnlib.activations.log_softmax"),
 )
-def softmax():
+def softmax(seed=None):
     """Check a numerically stable softmax over the last axis.
 
     The student's function::
@@ -95,7 +95,7 @@ def softmax():
     """
     from rnnlib.activations import softmax as reference
 
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng(11 if seed is None else seed)
     inputs = (
         ("large scores, z = [1000, 999, 998]", np.array([1000.0, 999.0, 998.0]),
          "np.exp(1000) overflows: softmax(z) = softmax(z - c) for any c, so choose c to keep np.exp small."),

@@ -36,7 +36,7 @@ _SGD_SLIPS = (
     slips=_BACKWARD_SLIPS,
     forbid=("rnnlib.rnn.RNN.backward", "rnnlib.rnn.RNN._backward"),
 )
-def rnn_backward_step():
+def rnn_backward_step(seed=None):
     """Check the backward pass of one simple-RNN step.
 
     The student's function::
@@ -60,7 +60,7 @@ def rnn_backward_step():
         params = {"W": a["W"], "b": a["b"]}
         H_seq, trace = cell.forward(params, a["x_t"][None], {"h": a["h_prev"]})
         grads = cell.backward(params, trace, a["dh_t"][None])
-        expected = (grads["X"][0], grads["h0"], grads["W"][:, :D], grads["W"][:, D:], grads["b"])
+        expected = (grads["X"][0], grads["h"], grads["W"][:, :D], grads["W"][:, D:], grads["b"])
         return (a["dh_t"], H_seq[0], a["x_t"], a["h_prev"], a["W"][:, :D], a["W"][:, D:]), expected
 
     def zero_upstream(a):
@@ -69,7 +69,7 @@ def rnn_backward_step():
     special = [("zero upstream gradient dh_t, so every gradient is 0", 2, 3, 2, 0.5, np.float64, zero_upstream,
                 "every gradient is a product with dh_t: with dh_t = 0 all of them are zero.")]
     names = ("dx_t", "dh_prev", "dW_x", "dW_h", "db")
-    return cell_cases(make, names, special)
+    return cell_cases(make, names, special, seed)
 
 
 @checker(
@@ -82,7 +82,7 @@ def rnn_backward_step():
     slips=_SGD_SLIPS,
     forbid=("rnnlib.optim.SGD.update", "rnnlib.optim.Momentum.update", "rnnlib.optim.Adam.update"),
 )
-def sgd_update():
+def sgd_update(seed=None):
     """Check the gradient-descent update rule.
 
     The student's function::
@@ -91,16 +91,16 @@ def sgd_update():
         new_params[k] = params[k] - lr * grads[k]       (the book's W_new = W_old - alpha dJ/dW)
 
     ``params`` and ``grads`` are dicts of arrays; ``grads`` may hold extra
-    keys that are not parameters (``"X"``, ``"h0"``, as rnnlib's backward
+    keys that are not parameters (``"X"``, ``"h"``, as rnnlib's backward
     passes return) which are ignored. Returns a new dict with the keys of
     ``params``; the inputs must not be changed.
     Reference: :meth:`rnnlib.optim.SGD.update`.
     """
     from rnnlib.optim import SGD
 
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(5 if seed is None else seed)
     specs = (
-        ("grads also holds 'X' and 'h0', which are not parameters", {"W": (2, 3), "b": (2,)}, 0.1, np.float64,
+        ("grads also holds 'X' and 'h', which are not parameters", {"W": (2, 3), "b": (2,)}, 0.1, np.float64,
          "loop over the keys of params, not of grads: the new dict has exactly the parameters."),
         ("one parameter, lr = 0.1", {"W": (3, 4)}, 0.1, np.float64, None),
         ("four parameters, lr = 0.01", MODEL_SHAPES, 0.01, np.float64, None),
@@ -112,7 +112,7 @@ def sgd_update():
         params = grads_dict(rng, shapes, dtype=dtype)
         grads = grads_dict(rng, shapes, dtype=dtype)
         if "not parameters" in label:
-            grads.update(X=rng.standard_normal((4, 1, 3)), h0=rng.standard_normal((1, 2)))
+            grads.update(X=rng.standard_normal((4, 1, 3)), h=rng.standard_normal((1, 2)))
         opt = SGD(lr)
         new, _ = opt.update(params, grads, opt.init(params))
         cases.append(Case(label, (params, grads, lr), new, "new_params", hint))

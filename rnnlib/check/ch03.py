@@ -72,7 +72,7 @@ def _grads_cases(seed, specs, reference, names):
     more=("through k steps the gradient is a product of k equal factors, and through 0 steps it is 1."),
     slips=_PRODUCT_SLIPS,
 )
-def gradient_product():
+def gradient_product(seed=None):
     """Check the gradient of a scalar linear RNN through k steps.
 
     The student's function::
@@ -91,6 +91,10 @@ def gradient_product():
         ("w = 1, k = 50", 1.0, 50, None),
         ("w = 1.1, k = 1000", 1.1, 1000, None),
     )
+    if seed is not None:  # other factors and lengths, from the seed
+        rng = np.random.default_rng(seed)
+        specs += tuple((f"w = {w:.3f}, k = {k}", w, k, None)
+                       for w, k in zip(rng.uniform(-2, 2, 3).round(3), rng.integers(0, 60, 3).tolist()))
     cases = [Case(label, (w, k), float(w) ** k, "dh_k/dh_0", hint, tol=(1e-9, 0.0)) for label, w, k, hint in specs]
     return cases
 
@@ -105,7 +109,7 @@ def gradient_product():
     slips=_JACOBIAN_SLIPS,
     forbid=("rnnlib.rnn.RNN.backward", "rnnlib.rnn.RNN._backward"),
 )
-def jacobian_product():
+def jacobian_product(seed=None):
     """Check the Jacobian of a tanh RNN's last state with respect to its first.
 
     The student's function::
@@ -121,7 +125,7 @@ def jacobian_product():
     """
     from rnnlib.rnn import RNN
 
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(7 if seed is None else seed)
     specs = (
         ("one step, T=1, H=3", 1, 3, 1.0, 1.0),
         ("T=5, H=3", 5, 3, 1.0, 1.0),
@@ -137,10 +141,10 @@ def jacobian_product():
         x = rng.standard_normal((T, 1, D))
         h0 = rng.uniform(-1, 1, (1, H))
         # A batch of H copies of the sequence, each with a unit gradient on one unit of h_T:
-        # row j of grads["h0"] is e_j^T J, so grads["h0"] = J.
+        # row j of grads["h"] is e_j^T J, so grads["h"] = J.
         cell = RNN(D, H)
         H_seq, trace = cell.forward(params, np.repeat(x, H, axis=1), {"h": np.repeat(h0, H, axis=0)})
-        J = cell.backward(params, trace, None, {"h": np.eye(H)})["h0"]
+        J = cell.backward(params, trace, None, {"h": np.eye(H)})["h"]
         cases.append(Case(label, (W[:, D:], H_seq[:, 0, :]), J, "J"))
     return cases
 
@@ -155,7 +159,7 @@ def jacobian_product():
     slips=_GLOBAL_SLIPS,
     forbid=("rnnlib.clip.clip_by_global_norm", "rnnlib.clip.global_norm"),
 )
-def clip_by_global_norm():
+def clip_by_global_norm(seed=None):
     """Check clipping by the global norm.
 
     The student's function::
@@ -179,7 +183,7 @@ def clip_by_global_norm():
         ("one 1 x 1 gradient", {"W": (1, 1)}, 3.0, 0.5, np.float64, None),
         _FLOAT32_GRADS,
     )
-    cases = _grads_cases(3, specs, reference, ("clipped", "norm"))
+    cases = _grads_cases(3 if seed is None else seed, specs, reference, ("clipped", "norm"))
     return cases
 
 
@@ -191,7 +195,7 @@ def clip_by_global_norm():
     slips=_ELEMENTWISE_SLIPS,
     forbid=("rnnlib.clip.clip_elementwise",),
 )
-def clip_elementwise():
+def clip_elementwise(seed=None):
     """Check element-wise clipping.
 
     The student's function::
@@ -212,5 +216,5 @@ def clip_elementwise():
         ("some entries beyond +-limit", MODEL_SHAPES, 2.0, 1.5, np.float64, None),
         _FLOAT32_GRADS,
     )
-    cases = _grads_cases(4, specs, reference, "clipped")
+    cases = _grads_cases(4 if seed is None else seed, specs, reference, "clipped")
     return cases

@@ -1,11 +1,11 @@
-"""Checkers of chapter 4 (LSTM): the forget gate, one LSTM step."""
+"""Checkers of chapter 4 (LSTM): the forget gate, one LSTM step, one step's backward pass."""
 
 import numpy as np
 
 from rnnlib.check.engine import Case, Slip, checker
 from rnnlib.check.common import cell_arrays, cell_cases, zero_inputs
 
-__all__ = ["lstm_forget_gate", "lstm_step"]
+__all__ = ["lstm_forget_gate", "lstm_step", "lstm_step_backward"]
 
 #: Calling any of these is writing the exercise with rnnlib's answer.
 _LSTM_FORBID = ("rnnlib.lstm.LSTM.step", "rnnlib.lstm.LSTM.run", "rnnlib.lstm.LSTM.forward",
@@ -65,7 +65,7 @@ _STEP_SLIPS = (
     slips=_FORGET_SLIPS,
     forbid=_LSTM_FORBID,
 )
-def lstm_forget_gate():
+def lstm_forget_gate(seed=None):
     """Check the LSTM forget gate and what it keeps of the cell state.
 
     The student's function::
@@ -102,7 +102,7 @@ def lstm_forget_gate():
         ("forget gate closed (b_f = -20, no weights), so c_f = 0", 2, 2, 3, 0.5, np.float64, bias(-20.0),
          "a large negative b_f makes f_t close to 0: the memory should be erased."),
     ]
-    return cell_cases(make, ("f_t", "c_f"), special)
+    return cell_cases(make, ("f_t", "c_f"), special, seed)
 
 
 @checker(
@@ -116,7 +116,7 @@ def lstm_forget_gate():
     slips=_STEP_SLIPS,
     forbid=_LSTM_FORBID,
 )
-def lstm_step():
+def lstm_step(seed=None):
     """Check one step of the LSTM with the fused weight matrix.
 
     The student's function::
@@ -157,4 +157,72 @@ def lstm_step():
         ("forget gate open and input gate closed, so c_t = c_prev", 2, 2, 3, 0.5, np.float64, keep_memory,
          "the blocks of W and b are in the order i, f, g, o: rows H:2H belong to the forget gate."),
     ]
-    return cell_cases(make, ("h_t", "c_t"), special)
+    return cell_cases(make, ("h_t", "c_t"), special, seed)
+
+
+@checker(
+    "lstm_step_backward(dh_t, dc_next, x_t, h_prev, c_prev, W, b) -> (dx_t, dh_prev, dc_prev, dW, db)",
+    summary=("`{name}` gives rnnlib's five gradients for zero and one-sided incoming gradients, a memory kept "
+        "by the gates, saturation, batches of 1 to 3, H=1 and float32"),
+    hint=("recompute the step's gates and C_t, then go back through its equations from the last: "
+        "h_t = o * tanh(C_t) (which adds to dc_next), C_t = f * c_prev + i * g, the sigmoids and the tanh, "
+        "and last the matrix W acting on [x_t, h_prev]."),
+    more=("dC = dc_next + dh_t * o * (1 - tanh(C_t)**2); da_i = dC * g * i(1-i), da_f = dC * c_prev * f(1-f), "
+        "da_g = dC * i * (1-g**2), da_o = dh_t * tanh(C_t) * o(1-o), side by side as da (B, 4H); "
+        "dc_prev = dC * f, [dx_t, dh_prev] = da @ W, dW = da.T @ [x_t, h_prev], db = da summed over the batch."),
+    forbid=("rnnlib.lstm.LSTM.backward", "rnnlib.lstm.LSTM._backward"),
+)
+def lstm_step_backward(seed=None):
+    """Check the backward pass of one LSTM step with the fused weight matrix.
+
+    The student's function::
+
+        {signature}
+
+    for the step checked by ``lstm_step`` (W (4H, D+H), b (4H,), blocks i, f,
+    g, o), where ``dh_t`` (B, H) is the whole gradient dJ/dh_t and
+    ``dc_next`` (B, H) the gradient on C_t that comes back from step t+1.
+    The results are dJ/dx_t (B, D), dJ/dh_{t-1} (B, H), dJ/dC_{t-1} (B, H),
+    dJ/dW (4H, D+H) and dJ/db (4H,), summed over the batch.
+    Reference: :meth:`rnnlib.lstm.LSTM.backward` on a sequence of length 1
+    with ``dfinal_state={"c": dc_next}``.
+    """
+    from rnnlib.lstm import LSTM
+
+    def make(rng, B, D, H, scale, dtype, adjust=None):
+        a = cell_arrays(rng, B, D, H, scale, dtype, G=4, c_prev="BH", dh_t="BH", dc_next="BH")
+        if adjust:
+            adjust(a)
+        cell, params = LSTM(D, H), {"W": a["W"], "b": a["b"]}
+        _, trace = cell.forward(params, a["x_t"][None], {"h": a["h_prev"], "c": a["c_prev"]})
+        g = cell.backward(params, trace, a["dh_t"][None], dfinal_state={"c": a["dc_next"]})
+        expected = (g["X"][0], g["h"], g["c"], g["W"], g["b"])
+        return (a["dh_t"], a["dc_next"], a["x_t"], a["h_prev"], a["c_prev"], a["W"], a["b"]), expected
+
+    def zero(*keys):
+        def adjust(a):
+            for key in keys:
+                a[key][...] = 0
+        return adjust
+
+    def keep_memory(a):
+        H = a["h_prev"].shape[1]
+        a["W"][...] = 0
+        a["b"][...] = 0
+        a["b"][:H] = -20.0  # input gate closed
+        a["b"][H:2 * H] = 20.0  # forget gate open
+
+    special = [
+        ("zero incoming gradients, so every gradient is 0", 2, 3, 2, 0.5, np.float64, zero("dh_t", "dc_next"),
+         "every gradient is a product with dh_t or dc_next: with both zero, all of them are zero."),
+        ("dh_t = 0, so only dc_next comes in and the output gate gets nothing", 2, 3, 2, 0.5, np.float64,
+         zero("dh_t"), "with dh_t = 0 the gradient enters through C_t alone: what reaches the output gate, "
+         "and what does c_prev get through f * c_prev?"),
+        ("dc_next = 0, as at the last step", 2, 3, 2, 0.5, np.float64, zero("dc_next"),
+         "with nothing from step t+1 the gradient reaches C_t only through h_t = o * tanh(C_t): mind the "
+         "slope of tanh and the factor o."),
+        ("forget gate open and input gate closed, so dc_prev = dC", 2, 2, 3, 0.5, np.float64, keep_memory,
+         "with f = 1 the cell-state path passes the gradient on C_t back unchanged; the blocks of W are i, f, "
+         "g, o, and the forget gate's rows are H:2H."),
+    ]
+    return cell_cases(make, ("dx_t", "dh_prev", "dc_prev", "dW", "db"), special, seed)

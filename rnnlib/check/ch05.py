@@ -1,11 +1,11 @@
-"""Checkers of chapter 5 (GRU): the candidate state, one GRU step."""
+"""Checkers of chapter 5 (GRU): the candidate state, one GRU step, one step's backward pass."""
 
 import numpy as np
 
 from rnnlib.check.engine import Case, Slip, checker
 from rnnlib.check.common import cell_arrays, cell_cases
 
-__all__ = ["gru_candidate", "gru_step"]
+__all__ = ["gru_candidate", "gru_step", "gru_step_backward"]
 
 #: Calling any of these is writing the exercise with rnnlib's answer.
 _GRU_FORBID = ("rnnlib.gru.GRU.step", "rnnlib.gru.GRU.run", "rnnlib.gru.GRU.forward", "rnnlib.gru.GRU._forward")
@@ -60,7 +60,7 @@ _STEP_SLIPS = (
     slips=_CANDIDATE_SLIPS,
     forbid=_GRU_FORBID,
 )
-def gru_candidate():
+def gru_candidate(seed=None):
     """Check the GRU candidate state (the book's reset placement).
 
     The student's function::
@@ -96,7 +96,7 @@ def gru_candidate():
         ("reset gate r_t = 1, so all of h_prev is used", 2, 3, 2, 0.5, np.float64, reset(1.0),
          "with r_t = 1 all of h_prev goes through W_hr, as in a simple RNN."),
     ]
-    return cell_cases(make, "h_tilde", special)
+    return cell_cases(make, "h_tilde", special, seed)
 
 
 @checker(
@@ -111,7 +111,7 @@ def gru_candidate():
     slips=_STEP_SLIPS,
     forbid=_GRU_FORBID,
 )
-def gru_step():
+def gru_step(seed=None):
     """Check one step of the book's GRU with the fused weight matrix.
 
     The student's function::
@@ -152,4 +152,72 @@ def gru_step():
         ("update gate open (b_z = +20), so h_t = the candidate", 2, 3, 2, 0.5, np.float64, update(20.0),
          "with z_t = 1 the new state is the candidate n_t: check the candidate, and which side z_t weights."),
     ]
-    return cell_cases(make, "h_t", special)
+    return cell_cases(make, "h_t", special, seed)
+
+
+@checker(
+    "gru_step_backward(dh_t, x_t, h_prev, W, b) -> (dx_t, dh_prev, dW, db)",
+    summary=("`{name}` gives rnnlib's four gradients (the book's GRU) for a zero incoming gradient, the "
+        "update gate closed and open, the reset gate open, saturation, batches of 1 to 3, H=1 and float32"),
+    hint=("recompute r, z and the candidate n, then go back through h_t = (1 - z) * h_prev + z * n, the "
+        "candidate's tanh and its product r * h_prev, the sigmoids, and last W; h_prev reaches h_t by three "
+        "roads, and the candidate's recurrent block multiplies r * h_prev, not h_prev."),
+    more=("da_z = dh_t * (n - h_prev) * z(1-z), da_n = dh_t * z * (1-n**2), drh = da_n @ W_n^h (the gradient "
+        "on r * h_prev), da_r = drh * h_prev * r(1-r); dh_prev = dh_t * (1-z) + drh * r + "
+        "[da_r, da_z] @ [W_r^h; W_z^h]; the candidate's recurrent weights get da_n.T @ (r * h_prev)."),
+    forbid=("rnnlib.gru.GRU.backward", "rnnlib.gru.GRU._backward", "rnnlib.gru.GRU._backward_book"),
+)
+def gru_step_backward(seed=None):
+    """Check the backward pass of one step of the book's GRU with the fused weight matrix.
+
+    The student's function::
+
+        {signature}
+
+    for the step checked by ``gru_step`` (W (3H, D+H), b (3H,), blocks r,
+    z, n; the reset gate multiplies h_{t-1} before the candidate's
+    recurrent block), where ``dh_t`` (B, H) is the whole gradient dJ/dh_t.
+    The results are dJ/dx_t (B, D), dJ/dh_{t-1} (B, H), dJ/dW (3H, D+H) and
+    dJ/db (3H,), summed over the batch.
+    Reference: :meth:`rnnlib.gru.GRU.backward` (variant="book") on a
+    sequence of length 1.
+    """
+    from rnnlib.gru import GRU
+
+    def make(rng, B, D, H, scale, dtype, adjust=None):
+        a = cell_arrays(rng, B, D, H, scale, dtype, G=3, dh_t="BH")
+        if adjust:
+            adjust(a)
+        cell, params = GRU(D, H, variant="book"), {"W": a["W"], "b": a["b"]}
+        _, trace = cell.forward(params, a["x_t"][None], {"h": a["h_prev"]})
+        g = cell.backward(params, trace, a["dh_t"][None])
+        expected = (g["X"][0], g["h"], g["W"], g["b"])
+        return (a["dh_t"], a["x_t"], a["h_prev"], a["W"], a["b"]), expected
+
+    def zero_upstream(a):
+        a["dh_t"][...] = 0
+
+    def gates(b_r=None, b_z=None):
+        def adjust(a):
+            H = a["h_prev"].shape[1]
+            for block, bias in ((0, b_r), (1, b_z)):
+                if bias is not None:
+                    a["W"][block * H:(block + 1) * H] = 0
+                    a["b"][block * H:(block + 1) * H] = bias
+        return adjust
+
+    special = [
+        ("zero incoming gradient dh_t, so every gradient is 0", 2, 3, 2, 0.5, np.float64, zero_upstream,
+         "every gradient is a product with dh_t: with dh_t = 0 all of them are zero."),
+        ("update gate closed (z = 0), so the state is copied and dh_prev = dh_t", 2, 3, 2, 0.5, np.float64,
+         gates(b_z=-20.0), "with z = 0, h_t = h_prev: the road through (1 - z) * h_prev passes dh_t back "
+         "unchanged (and the blocks of W are r, z, n: rows H:2H are the update gate)."),
+        ("update gate open and reset gate closed (z = 1, r = 0), so h_t does not depend on h_prev",
+         2, 3, 2, 0.5, np.float64, gates(b_r=-20.0, b_z=20.0),
+         "with z = 1 and r = 0, h_t = tanh(W_n^x x_t + b_n): dh_prev is 0, and only the candidate's input "
+         "block and bias get a gradient."),
+        ("reset gate open (r = 1), so the candidate reads all of h_prev", 2, 3, 2, 0.5, np.float64,
+         gates(b_r=20.0), "with r = 1 the candidate reads all of h_prev: mind its recurrent block's gradient "
+         "and its road back to h_prev through r * h_prev."),
+    ]
+    return cell_cases(make, ("dx_t", "dh_prev", "dW", "db"), special, seed)

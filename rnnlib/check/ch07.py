@@ -90,7 +90,7 @@ def _sample_determinism(student):
          "(natural log here)."),
     slips=_PERPLEXITY_SLIPS,
 )
-def perplexity():
+def perplexity(seed=None):
     """Check perplexity from the mean cross-entropy.
 
     The student's function::
@@ -108,6 +108,9 @@ def perplexity():
         ("a numpy float32 cross-entropy 2.0", np.float32(2.0), FLOAT32_HINT),
         ("a very bad model, cross-entropy 50", 50.0, None),
     )
+    if seed is not None:  # other cross-entropies, from the seed
+        specs += tuple((f"cross-entropy {ce:.4f} nats", ce, None)
+                       for ce in np.random.default_rng(seed).uniform(0, 8, 3).round(4).tolist())
     cases = [
         Case(label, (ce,), math.exp(float(ce)), "perplexity", hint, tol=(1e-6, 0.0)) for label, ce, hint in specs
     ]
@@ -122,7 +125,7 @@ def perplexity():
          "probabilities with rng; refuse a temperature <= 0."),
     more=("the probabilities are softmax(logits / temperature); rng.choice(len(logits), p=p) draws one index."),
 )
-def sample_with_temperature():
+def sample_with_temperature(seed=None):
     """Check sampling an index from logits with a temperature.
 
     The student's function::

@@ -46,15 +46,16 @@ def cell_arrays(rng, B, D, H, scale, dtype, G=1, **extra):
     return {k: v.astype(dtype) for k, v in arrays.items()}
 
 
-def cell_cases(make_case, names, special=()):
+def cell_cases(make_case, names, special=(), seed=None):
     """The cases of a cell checker: ``special`` ones first, then overflow, plain batches, float32.
 
     ``make_case(rng, B, D, H, scale, dtype, adjust) -> (args, expected)``;
     ``special`` holds (label, B, D, H, scale, dtype, adjust, hint) where
     ``adjust(arrays)`` edits the generated arrays before the reference runs.
-    ``names`` names the outputs (see :class:`rnnlib.check.engine.Case`).
+    ``names`` names the outputs (see :class:`rnnlib.check.engine.Case`);
+    ``seed`` None gives the book's cases, another seed other random inputs.
     """
-    rng = np.random.default_rng(2024)
+    rng = np.random.default_rng(2024 if seed is None else seed)
     specs = [*special, (*SATURATED, None), *((*spec, None) for spec in CELL_SHAPES), (*FLOAT32, FLOAT32_HINT)]
     cases = []
     for label, B, D, H, scale, dtype, adjust, hint in specs:

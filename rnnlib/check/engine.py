@@ -49,6 +49,7 @@ What a checker promises:
   significant digits), so nbval can compare a notebook's stored output.
 """
 
+import inspect
 import math
 import re
 import textwrap
@@ -70,6 +71,11 @@ _CHECKER_SECTIONS = """
     ----------
     fn : callable
         The student's function, with the signature above.
+    seed : int, optional
+        None (default) runs the book's cases; another seed draws other random
+        inputs for the same checks (graders use it for hidden cases).
+    quiet : bool, optional
+        Return the verdict without printing it.
 
     Returns
     -------
@@ -171,7 +177,9 @@ def checker(signature, summary, hint, more=None, slips=(), forbid=()):
     Returns
     -------
     callable
-        Takes the builder ``build() -> list of Case`` and returns the public
+        Takes the builder ``build(seed=None) -> list of Case`` (``seed`` None:
+        the book's cases; another seed: other random inputs; a builder without
+        the parameter always gives its fixed cases) and returns the public
         checker ``name(fn) -> CheckResult``.
     """
 
@@ -182,8 +190,10 @@ def checker(signature, summary, hint, more=None, slips=(), forbid=()):
         spec.summary, spec.hint, spec.more = summary, hint, more
         spec.slips, spec.forbid = tuple(slips), tuple(forbid)
 
-        def run_checker(fn):
-            return _run(spec, fn, build())
+        seeded = "seed" in inspect.signature(build).parameters
+
+        def run_checker(fn, seed=None, quiet=False):
+            return _run(spec, fn, build(seed=seed) if seeded else build(), quiet)
 
         run_checker.__name__ = run_checker.__qualname__ = spec.name
         run_checker.__module__ = build.__module__
@@ -265,6 +275,7 @@ class _Guard:
 
     def __init__(self, paths):
         self.targets = [(label, f) for label, f in map(_resolve, paths) if f is not None]
+        self.targets += [(label, f) for label, f in ALSO_FORBIDDEN if f not in {g for _, g in self.targets}]
         self.called = []
 
     def __enter__(self):
@@ -284,6 +295,9 @@ class _Guard:
 
 
 _GUARDS = []
+#: More (label, function) pairs every guard swaps: a grader that imports rnnlib afresh adds the
+#: functions of the rnnlib the student's code already holds (see classroom.verify).
+ALSO_FORBIDDEN = []
 
 
 def _forbidden_call(label):
@@ -617,12 +631,13 @@ WARNING_HINT = ("find the operation that warned (np.exp of a large number overfl
 _FAILURES = {}
 
 
-def _run(spec, fn, cases):
-    """Run ``cases`` on ``fn``, print the verdict, return a CheckResult."""
+def _run(spec, fn, cases, quiet=False):
+    """Run ``cases`` on ``fn``, print the verdict (unless ``quiet``), return a CheckResult."""
+    verdict = (lambda result: result) if quiet else _verdict
     checker = spec.name
     n = len(cases)
     if not callable(fn):
-        return _verdict(
+        return verdict(
             CheckResult(
                 False,
                 f"check.{checker} needs your function itself, as in `check.{checker}(my_{checker})`; "
@@ -637,16 +652,16 @@ def _run(spec, fn, cases):
         try:
             case.run(student, spec.slips)
         except (Unfinished, Refused) as stop:
-            return _verdict(CheckResult(False, str(stop), n))
+            return verdict(CheckResult(False, str(stop), n))
         except Fail as fail:
             message = f"Check {k} of {n} failed ({case.label}): {fail.text}. Hint: {_hint(spec, case, fail)}"
-            return _verdict(CheckResult(False, message, n, failed=k))
+            return verdict(CheckResult(False, message, n, failed=k))
         except Exception as exc:  # a result the checker could not read: still a sentence
             message = (f"Check {k} of {n} could not be completed ({case.label}): the checker could not read "
                        f"your function's result ({_exception(exc)}). Hint: {case.hint or spec.hint}")
-            return _verdict(CheckResult(False, message, n, failed=k))
+            return verdict(CheckResult(False, message, n, failed=k))
     _FAILURES.pop(checker, None)
-    return _verdict(CheckResult(True, f"All {n} checks passed: " + spec.summary.format(name=name) + ".", n))
+    return verdict(CheckResult(True, f"All {n} checks passed: " + spec.summary.format(name=name) + ".", n))
 
 
 def _hint(spec, case, fail):

@@ -1,12 +1,15 @@
 """Figures of chapter 1, "From feed-forward to recurrence".
 
 * :data:`stock_predictor`: the 3-day stock-price predictor unrolled in time,
-  with every intermediate value of the text's four steps written on it::
+  with every intermediate value of the chapter's four steps written on it::
 
-      y_1 = sigmoid(W_1 X_1 + b)              a_1 = y_1 W_2
-      y_2 = sigmoid(W_1 X_2 + a_1 + b)        a_2 = y_2 W_2
-      y_3 = sigmoid(W_1 X_3 + a_2 + b)
-      output = sigmoid(W_3 y_3 + b_3)
+      h_1 = sigmoid(W_1 X_1 + b)
+      h_2 = sigmoid(W_1 X_2 + W_2 h_1 + b)
+      h_3 = sigmoid(W_1 X_3 + W_2 h_2 + b)
+      y_hat = sigmoid(W_3 h_3 + b_3)
+
+  (the source article names the hidden states ``y_t`` and the carried terms
+  ``a_t = y_t W_2``; the book keeps ``y`` for the target and ``h_t`` for the state)
 
   The values come from rnnlib itself: ``RNN(1, 1, activation="sigmoid")``
   with ``W^x = W_1``, ``W^h = W_2``, ``b = b`` and a sigmoid ``Head(1, 1)``
@@ -42,17 +45,17 @@ def predictor_values(W_1, W_2, W_3, b, b_3, X_1, X_2, X_3):
     Returns
     -------
     dict
-        ``"y_1", "y_2", "y_3"`` (hidden states), ``"a_1", "a_2"``
-        (``a_t = y_t W_2``, what the loop carries into the next step) and
-        ``"output"``, as Python floats.
+        ``"h_1", "h_2", "h_3"`` (hidden states), ``"carry_1", "carry_2"``
+        (``W_2 h_t``, what the loop carries into the next step) and
+        ``"output"`` (the prediction ``y_hat``), as Python floats.
     """
     params = {"W": np.array([[W_1, W_2]], dtype=float), "b": np.array([b], dtype=float)}
     X = np.array([X_1, X_2, X_3], dtype=float).reshape(3, 1, 1)  # (T, B, D) = (3, 1, 1)
     H_seq, _ = _CELL.forward(params, X)
-    y = H_seq[:, 0, 0]
+    h = H_seq[:, 0, 0]
     out, _ = _HEAD.forward({"W_y": np.array([[W_3]], dtype=float), "b_y": np.array([b_3], dtype=float)}, H_seq[-1])
-    values = {f"y_{t + 1}": float(y[t]) for t in range(3)}
-    values.update({f"a_{t + 1}": float(y[t] * W_2) for t in range(2)})
+    values = {f"h_{t + 1}": float(h[t]) for t in range(3)}
+    values.update({f"carry_{t + 1}": float(W_2 * h[t]) for t in range(2)})
     values["output"] = float(out[0, 0])
     return values
 
@@ -110,15 +113,15 @@ _XS = (0.0, 3.3, 6.6)  # diagram x of days 1, 2, 3
 def _predictor_setup(fig):
     """Boxes, arrows and titles (fixed); returns the text artists that show values."""
     tr = _canvas(fig, (-1.25, 11.3), (-0.6, 3.6))
-    sums = ("W_1X_1 + b", "W_1X_2 + a_1 + b", "W_1X_3 + a_2 + b")
-    h = {"price": [], "y": [], "input": [], "carry": []}
+    sums = ("W_1X_1 + b", "W_1X_2+W_2h_1+b", "W_1X_3+W_2h_2+b")
+    h = {"price": [], "h": [], "input": [], "carry": []}
     for t, x in enumerate(_XS):
         h["price"].append(_box(fig, tr, x, 0.0, _sub(f"price X_{t + 1} (day {t + 1})"), _INPUT))
-        h["y"].append(_box(fig, tr, x, 2.0, _sub(f"y_{t + 1} = \u03c3({sums[t]})"), _HIDDEN))
+        h["h"].append(_box(fig, tr, x, 2.0, _sub(f"h_{t + 1} = \u03c3({sums[t]})"), _HIDDEN))
         h["input"].append(_arrow(fig, tr, (x, 0.45), (x, 1.55), (0.12, 0), "left"))
     for t in range(2):
         h["carry"].append(_arrow(fig, tr, (_XS[t] + 1.075, 2.0), (_XS[t + 1] - 1.075, 2.0), (0, 0.42)))
-    h["output"] = _box(fig, tr, 9.9, 2.0, _sub("output = \u03c3(W_3 y_3 + b_3)"), _OUTPUT, width=2.5)
+    h["output"] = _box(fig, tr, 9.9, 2.0, _sub("\u0177 = \u03c3(W_3 h_3 + b_3)"), _OUTPUT, width=2.5)
     h["head"] = _arrow(fig, tr, (_XS[2] + 1.075, 2.0), (9.9 - 1.25, 2.0), (0, 0.42))
     h["shared"] = fig.text(5.0, 3.3, "", ha="center", va="center", fontsize=9.5, transform=tr)
     return h
@@ -142,14 +145,14 @@ def stock_predictor(h, *, W_1, W_2, b, W_3, b_3, X_1, X_2, X_3):
     v = predictor_values(W_1, W_2, W_3, b, b_3, X_1, X_2, X_3)
     for t, price in enumerate((X_1, X_2, X_3)):
         h["price"][t].set_text(f"{price:.2f}")
-        h["y"][t].set_text(f"{v[f'y_{t + 1}']:.4f}")
+        h["h"][t].set_text(f"{v[f'h_{t + 1}']:.4f}")
         h["input"][t].set_text(_sub(f"W_1X_{t + 1} = {W_1 * price:+.3f}"))
     for t in range(2):
-        h["carry"][t].set_text(_sub(f"a_{t + 1} = y_{t + 1} W_2\n= {v[f'a_{t + 1}']:+.4f}"))
+        h["carry"][t].set_text(_sub(f"W_2h_{t + 1}\n= {v[f'carry_{t + 1}']:+.4f}"))
     h["output"].set_text(f"{v['output']:.4f}")
     h["head"].set_text(_sub(f"W_3 = {W_3:+.1f}\nb_3 = {b_3:+.1f}"))
     h["shared"].set_text(_sub(f"shared by all three steps:  W_1 = {W_1:+.1f},  W_2 = {W_2:+.1f},  b = {b:+.1f}"))
-    return (f"y_1 = {v['y_1']:.4f}, y_2 = {v['y_2']:.4f}, y_3 = {v['y_3']:.4f}; "
+    return (f"h_1 = {v['h_1']:.4f}, h_2 = {v['h_2']:.4f}, h_3 = {v['h_3']:.4f}; "
             f"predicted price for day 4: {v['output']:.4f}.")
 
 

@@ -3,10 +3,13 @@
 Backpropagation through time multiplies the gradient by one Jacobian per step
 it goes back. For the simple RNN ``h_t = tanh(a_t)``,
 ``a_t = W^x x_t + W^h h_{t-1} + b``, the gradient of a loss ``J`` on the last
-state ``h_T`` reaches ``h_{T-k}`` as::
+state ``h_T`` reaches ``h_{T-k}`` as (gradients are columns, the book's
+convention; ``^T`` is the transpose)::
 
-    dJ/dh_{T-k} = dJ/dh_T  diag(tanh'(a_T)) W^h  ...  diag(tanh'(a_{T-k+1})) W^h
-    (in code, one step back: dh_prev = (dh * (1 - h_t**2)) @ W_h, as in RNN.backward)
+    dh_T/dh_{T-k} = diag(tanh'(a_T)) W^h  ...  diag(tanh'(a_{T-k+1})) W^h
+    dJ/dh_{T-k}   = (dh_T/dh_{T-k})^T dJ/dh_T
+    (in code, batches of rows, one step back: dh_prev = (dh * (1 - h_t**2)) @ W_h,
+    as in RNN.backward)
 
 * :data:`gradient_through_time`: the scalar case. A linear RNN multiplies by
   ``W_2`` at every step (``W_2**k``, computed by :func:`rnnlib.figures.demo.gradient_factors`);
@@ -21,6 +24,10 @@ state ``h_T`` reaches ``h_{T-k}`` as::
 * :data:`cliff_step`: what an exploding gradient does to one SGD step: the loss
   of a one-unit RNN near a cliff (:func:`cliff_loss`), one step without and
   with clipping.
+* :data:`cliff_states`: where that cliff comes from: the states ``h_t`` of the
+  same unit against ``t`` (:func:`cliff_run`), next to the ghost of the
+  saddle-node bifurcation (:func:`saddle_node`) and the loss's 50-step horizon;
+  :func:`escape_step` and :func:`cliff_edge` measure the escape and the edge.
 
 Every number comes from rnnlib's :class:`rnnlib.rnn.RNN`; the chapter checks
 the Jacobian products against ``RNN.backward``.
@@ -31,6 +38,7 @@ from types import MappingProxyType
 import numpy as np
 
 from rnnlib.clip import clip_by_global_norm
+from rnnlib.figures.common import CELL_COLORS
 from rnnlib.figures.demo import LOG10_MAX, LOG10_MIN, Y_LIMIT, gradient_factors
 from rnnlib.losses import mse
 from rnnlib.rnn import RNN
@@ -40,6 +48,7 @@ __all__ = [
     "scalar_tanh_factors", "gradient_through_time",
     "random_rnn", "lag_norms", "lag_curves", "gradient_vs_lag",
     "CLIFF", "cliff_loss", "cliff_step",
+    "cliff_run", "saddle_node", "escape_step", "cliff_edge", "cliff_states",
 ]
 
 # ---------------------------------------------------------------- the scalar case
@@ -439,3 +448,148 @@ def cliff_step(handles, *, w_0):
     return (f"From w = {w_0:.2f} (loss {loss_0:.3f}) the gradient is {g:.3g}. The plain step "
             f"w - {c['lr']:g} * dJ/dw lands at w = {w_plain:.3g} with loss {loss_plain:.3f}; clipped to "
             f"norm {c['max_norm']:g} it lands at w = {w_clip:.3g} with loss {loss_clip:.3f}.")
+
+
+# ---------------------------------------------------------------- where the cliff comes from
+
+
+def cliff_run(w, T=CLIFF["T"]):
+    """The states ``h_0, h_1, ..., h_T`` of the :data:`CLIFF` unit, ``h_t = tanh(w h_{t-1} + b)``.
+
+    Parameters
+    ----------
+    w : float
+        The recurrent weight ``W^h``.
+    T : int, optional
+        Number of steps (default: the loss's horizon, 50).
+
+    Returns
+    -------
+    ndarray of float64, shape (T+1,)
+        ``h_0 = CLIFF["h0"]`` first, then the states computed by :class:`rnnlib.rnn.RNN`.
+    """
+    if int(T) != T or T < 1:
+        raise ValueError(f"T must be a positive integer, got {T!r}")
+    c = CLIFF
+    params = {"W": np.array([[0.0, float(w)]]), "b": np.array([c["b"]])}
+    H_seq, _ = _ONE.forward(params, np.zeros((int(T), 1, 1)), {"h": np.array([[c["h0"]]])})
+    return np.concatenate([[c["h0"]], H_seq[:, 0, 0]])
+
+
+def saddle_node(b=CLIFF["b"], tol=1e-13):
+    """Where ``h = tanh(w h + b)`` gains a negative stable state: the saddle-node ``(w_c, h_c)``.
+
+    A fixed point satisfies ``tanh(w h + b) = h``; it is born (as a stable and
+    an unstable pair) where the curve ``tanh(w h + b)`` touches the diagonal, so
+    where also its slope is 1: ``w (1 - h**2) = 1``. On the negative side that
+    gives ``h(w) = -sqrt(1 - 1/w)``, and ``w_c`` is the root of
+    ``g(w) = artanh(h(w)) - w h(w) - b``, found by bisection on ``(1, 10]``.
+
+    Parameters
+    ----------
+    b : float, optional
+        The bias, positive (default: the :data:`CLIFF` bias, 0.5).
+    tol : float, optional
+        Width of the final bracket of ``w_c``.
+
+    Returns
+    -------
+    w_c : float
+        Above it the unit has a negative stable fixed point; below it none.
+    h_c : float
+        The double fixed point at ``w_c``, the "ghost" the state lingers near just below ``w_c``.
+    """
+    if not b > 0:
+        raise ValueError(f"b must be positive, got {b!r}")
+
+    def g(w):
+        h = -np.sqrt(1.0 - 1.0 / w)
+        return np.arctanh(h) - w * h - b
+
+    lo, hi = 1.0 + 1e-12, 10.0  # g(lo) = -b < 0 < g(hi) for 0 < b < 6
+    if not g(hi) > 0:
+        raise ValueError(f"b must be small enough for a bifurcation below w = 10, got {b!r}")
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if g(mid) < 0 else (lo, mid)
+    w_c = 0.5 * (lo + hi)
+    return float(w_c), float(-np.sqrt(1.0 - 1.0 / w_c))
+
+
+def escape_step(w, T=1000):
+    """The first step ``t <= T`` with ``h_t > 0`` (the state has left the negative side), or None."""
+    positive = np.flatnonzero(cliff_run(w, T) > 0)
+    return int(positive[0]) if positive.size else None
+
+
+def cliff_edge(T, tol=1e-12):
+    """The weight at which ``h_T`` of the :data:`CLIFF` unit changes sign: the cliff for horizon ``T``.
+
+    Bisection between ``w = 1.9`` (the state escapes within ``T`` steps, for
+    ``T >= 40``) and the saddle-node ``w_c`` (it never escapes).
+
+    Parameters
+    ----------
+    T : int
+        The horizon, at least 40.
+    tol : float, optional
+        Width of the final bracket.
+
+    Returns
+    -------
+    float
+        Left of it ``h_T > 0`` (loss near 0.23), right of it ``h_T < 0`` (loss near 1.4).
+    """
+    if int(T) != T or T < 40:
+        raise ValueError(f"T must be an integer of at least 40, got {T!r}")
+    lo, hi = 1.9, saddle_node()[0]
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cliff_run(mid, T)[-1] > 0 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+#: Steps drawn by :data:`cliff_states`.
+STATES_T = 150
+
+
+def _setup_states(fig):
+    """Axes, the ghost level, the horizon and the artist of the state curve."""
+    c = CLIFF
+    w_c, h_c = saddle_node()
+    ax = fig.add_subplot()
+    ax.set_xlim(0, STATES_T)
+    ax.set_ylim(-1.1, 1.15)
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel("state $h_t$")
+    ax.grid(True, alpha=0.3)
+    ax.axhline(h_c, color="0.45", ls="--", lw=1)
+    ax.text(STATES_T - 2, h_c + 0.05, f"ghost $h_c = {h_c:.3f}$ (fixed point at $w_c = {w_c:.4f}$)",
+            ha="right", va="bottom", fontsize="small", color="0.3")
+    ax.axvline(c["T"], color="0.45", ls=":", lw=1)
+    ax.text(c["T"] + 1.5, 1.08, f"loss reads $h_{{{c['T']}}}$", fontsize="small", color="0.3", va="top")
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.14)
+    line, = ax.plot([], [], color=CELL_COLORS["RNN"], lw=2)
+    dot, = ax.plot([], [], "o", color=CELL_COLORS["RNN"], ms=6)
+    return {"ax": ax, "line": line, "dot": dot}
+
+
+@interactive(
+    figsize=(6.4, 3.6),
+    w=Slider(1.93, 1.97, 0.0025, default=1.95, label="recurrent weight w"),
+    setup=_setup_states,
+)
+def cliff_states(handles, *, w):
+    """The state of the cliff unit against time: it lingers near the ghost, then escapes or is trapped."""
+    c = CLIFF
+    w_c, _ = saddle_node()
+    h = cliff_run(w, STATES_T)
+    handles["line"].set_data(np.arange(STATES_T + 1), h)
+    handles["dot"].set_data([c["T"]], [h[c["T"]]])
+    escape = escape_step(w, STATES_T)
+    when = f"escapes at step {escape}" if escape is not None else f"is still negative at step {STATES_T}"
+    kind = "a negative stable state traps it" if w > w_c else "no negative stable state"
+    handles["ax"].set_title(f"w = {w:.4f}: {kind}; $h_{{{c['T']}}}$ = {h[c['T']]:+.3f}, {when.replace('is ', '')}",
+                            fontsize="medium")
+    return (f"With w = {w:.4f} ({kind}) the state starts at h_0 = {c['h0']:g}, "
+            f"h_{c['T']} = {h[c['T']]:+.3f}, and it {when}.")

@@ -473,12 +473,12 @@ def cell_diagram(artists, *, t):
 
 # ----------------------------------------------------------- gradient flow
 def state_gradients(cell, params, X, dh_T, trace=None):
-    """The gradient of ``L = sum(dh_T * h_T)`` on the state at every step, with rnnlib's backward.
+    """The gradient of ``J = sum(dh_T * h_T)`` on the state at every step, with rnnlib's backward.
 
     Runs ``cell.forward`` one step at a time (carrying the state), then goes
     back from the last step: ``cell.backward`` of step t, given the gradient on
     the state after it as ``dfinal_state``, returns the gradient on the state
-    before it ("h0", "c0"). The result at step 0 equals ``backward`` of the
+    before it ("h", "c"). The result at step 0 equals ``backward`` of the
     whole sequence.
 
     Parameters
@@ -489,7 +489,7 @@ def state_gradients(cell, params, X, dh_T, trace=None):
     X : numpy.ndarray
         (T, B, D) inputs.
     dh_T : numpy.ndarray
-        (B, H) dL/dh_T, the gradient of the loss at the last step.
+        (B, H) dJ/dh_T, the gradient of the loss at the last step.
     trace : rnnlib Trace, optional
         ``cell.forward(params, X)[1]``, when the caller has it: its steps are
         cut out of it (the same numbers as running one step at a time) instead
@@ -499,7 +499,7 @@ def state_gradients(cell, params, X, dh_T, trace=None):
     -------
     dict
         For every state name ("h", and "c" for the LSTM) an array (T+1, B, H):
-        entry t is dL/dh_t (dL/dC_t), t = 0 .. T. For "c", entry T is left 0
+        entry t is dJ/dh_t (dJ/dC_t), t = 0 .. T. For "c", entry T is left 0
         (the loss reads h_T only; its gradient reaches C_T through the last step).
     """
     names = cell.state_names
@@ -518,7 +518,7 @@ def state_gradients(cell, params, X, dh_T, trace=None):
     d = {"h": np.asarray(dh_T, dtype=float)}
     for t in reversed(range(X.shape[0])):
         g = cell.backward(params, traces[t], None, dfinal_state=d)
-        d = {k: g[k + "0"] for k in names}
+        d = {k: g[k] for k in names}
         for k in names:
             grads[k][t] = d[k]
     return grads
@@ -546,14 +546,14 @@ FLOW = {"D": 4, "H": 16, "B": 16, "T": 60, "seed": 3}
 
 
 def flow_setup():
-    """The shared task of the gradient-flow figures: random inputs and the loss gradient dL/dh_T.
+    """The shared task of the gradient-flow figures: random inputs and the loss gradient dJ/dh_T.
 
     Returns
     -------
     X : numpy.ndarray
         (T, B, D) inputs drawn from N(0, 1) with a fixed seed.
     dh_T : numpy.ndarray
-        (B, H) the same random unit vector u for every sequence: L = sum_b u . h_T.
+        (B, H) the same random unit vector u for every sequence: J = sum_b u . h_T.
 
     Notes
     -----
@@ -665,8 +665,8 @@ def flow_norms(kind, bias=0.0):
     Returns
     -------
     dict
-        "h": (T,) mean norm of dL/dh_{T-k} for k = 1 .. T; for the LSTM also
-        "c": (T,) the same for dL/dC_{T-k}; "gate": the mean forget gate (LSTM)
+        "h": (T,) mean norm of dJ/dh_{T-k} for k = 1 .. T; for the LSTM also
+        "c": (T,) the same for dJ/dC_{T-k}; "gate": the mean forget gate (LSTM)
         or update gate (GRU) over the task, or None.
     """
     X, dh_T = flow_setup()
@@ -681,9 +681,9 @@ def flow_norms(kind, bias=0.0):
 
 def _flow_setup(fig):
     return flow_axes(fig, [
-        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", STYLES["rnn"]),
-        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", STYLES["lstm"]),
-        ("LSTM $\\|\\partial L/\\partial h_{T-k}\\|$", dict(STYLES["lstm"], lw=1, ls="--")),
+        ("simple RNN $\\|\\partial J/\\partial h_{T-k}\\|$", STYLES["rnn"]),
+        ("LSTM $\\|\\partial J/\\partial C_{T-k}\\|$", STYLES["lstm"]),
+        ("LSTM $\\|\\partial J/\\partial h_{T-k}\\|$", dict(STYLES["lstm"], lw=1, ls="--")),
     ])
 
 

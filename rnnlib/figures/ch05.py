@@ -153,9 +153,9 @@ def param_counts(handles, *, D, H):
 
 def _flow_setup(fig):
     return flow_axes(fig, [
-        ("simple RNN $\\|\\partial L/\\partial h_{T-k}\\|$", STYLES["rnn"]),
-        ("LSTM $\\|\\partial L/\\partial C_{T-k}\\|$", STYLES["lstm"]),
-        ("GRU $\\|\\partial L/\\partial h_{T-k}\\|$", STYLES["gru"]),
+        ("simple RNN $\\|\\partial J/\\partial h_{T-k}\\|$", STYLES["rnn"]),
+        ("LSTM $\\|\\partial J/\\partial C_{T-k}\\|$", STYLES["lstm"]),
+        ("GRU $\\|\\partial J/\\partial h_{T-k}\\|$", STYLES["gru"]),
     ])
 
 

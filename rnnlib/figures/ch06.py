@@ -3,29 +3,31 @@
 * :data:`adding_explorer` (interactive): one sequence of the adding problem
   (:func:`rnnlib.data.adding_problem`) at a chosen length T: the values, the
   two marked steps and the target, the sum of the two marked values.
-* :func:`learning_curves`: the training MSE of every run of
-  :func:`rnnlib.experiments.adding_experiment`, one panel per sequence length,
-  against the baseline 1/6 of always predicting the mean.
-* :func:`mse_against_length`: the test MSE of every run against T.
+* :func:`learning_curves`: the training MSE of every run of an
+  :class:`rnnlib.experiments.AddingSweep` (every seed), one panel per sequence
+  length, against the baseline 1/6 of always predicting the mean.
+* :func:`mse_against_length`: the median test MSE over the seeds against T,
+  with the range of the seeds.
 * :func:`gradient_through_time`: how much the answer of a trained model
   depends on the input at each step, ``mean ||dy_hat/dx_t||``, one curve per cell.
 * :func:`memory_writes`: how much each trained model changes its memory at
   each step of one sequence, with the two marked steps.
+* :func:`lstm_gates`: one unit of a trained LSTM over one sequence: its input
+  gate, its forget gate and its cell state, with the two marked steps.
 
-The last four draw the results the notebook has just computed, so they are
-plain figures (:class:`StaticFigure`, shown as a PNG), not sliders.
+The last five draw the results the notebook has just computed, so they are
+plain figures (:func:`rnnlib.figures.common.static_figure`, shown as a PNG), not
+sliders.
 """
-import io
 
 import numpy as np
 
 from rnnlib.data import ADDING_BASELINE_MSE, adding_problem
-from rnnlib.figures.common import CELL_COLORS
+from rnnlib.figures.common import CELL_COLORS, running_mean, static_figure
 from rnnlib.widgets import Choice, Slider, interactive
 
 __all__ = [
     "COLORS",
-    "StaticFigure",
     "static_figure",
     "adding_explorer",
     "running_mean",
@@ -33,52 +35,12 @@ __all__ = [
     "mse_against_length",
     "gradient_through_time",
     "memory_writes",
+    "lstm_gates",
 ]
 
 #: One colour per cell (the book-wide ``common.CELL_COLORS``), used by chapters 6 and 7.
 COLORS = CELL_COLORS
 EXPLORER_LENGTHS = (10, 25, 50, 100)
-
-
-def _figure_class():
-    from matplotlib.figure import Figure
-
-    class _StaticFigure(Figure):
-        """A matplotlib Figure that Jupyter shows as a PNG (no pyplot needed)."""
-
-        def _repr_png_(self):
-            buffer = io.BytesIO()
-            self.savefig(buffer, format="png", dpi=self.dpi)
-            return buffer.getvalue()
-
-    return _StaticFigure
-
-
-StaticFigure = None  # set on first use by static_figure (matplotlib is imported lazily)
-
-
-def static_figure(figsize, dpi=96):
-    """A new Figure on an Agg canvas that a notebook displays as a PNG.
-
-    Parameters
-    ----------
-    figsize : (float, float)
-        Width and height in inches.
-    dpi : int
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        With a ``_repr_png_`` method.
-    """
-    global StaticFigure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    if StaticFigure is None:
-        StaticFigure = _figure_class()
-    fig = StaticFigure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
 
 
 # ------------------------------------------------------------ the task
@@ -92,9 +54,9 @@ def _explorer_setup(fig):
     """
     T_max = max(EXPLORER_LENGTHS)
     ax = fig.add_subplot()
-    t = np.arange(T_max)
-    values = ax.bar(t, np.zeros(T_max), width=0.8, color="0.75", label="values $x_{t,1}$ (distractors)")
-    marked = ax.bar([0, 1], [0.0, 0.0], width=0.8, color="C1", label="marked values ($x_{t,2} = 1$)")
+    t = np.arange(1, T_max + 1)  # steps 1 .. T (array index t - 1)
+    values = ax.bar(t, np.zeros(T_max), width=0.8, color="0.75", label="values $u_t$ (distractors)")
+    marked = ax.bar([1, 2], [0.0, 0.0], width=0.8, color="C1", label="marked values ($m_t = 1$)")
     notes = [ax.annotate("", (0, 0), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
                          color="C1", fontsize=9) for _ in range(2)]
     middle = ax.axvline(0, color="0.4", lw=0.8, ls=":")
@@ -122,52 +84,36 @@ def adding_explorer(handles, *, T, example):
     for t, bar in enumerate(handles["values"]):
         bar.set_visible(t < T)
         bar.set_height(values[t] if t < T else 0.0)
-    for i, bar, note in zip(marked, handles["marked"], handles["notes"]):
-        bar.set_x(i - 0.4)
+    for i, bar, note in zip(marked, handles["marked"], handles["notes"]):  # step i + 1
+        bar.set_x(i + 1 - 0.4)
         bar.set_height(values[i])
-        note.xy = (i, values[i])
+        note.xy = (i + 1, values[i])
         note.set_text(f"{values[i]:.2f}")
-    handles["middle"].set_xdata([T // 2 - 0.5, T // 2 - 0.5])
-    handles["ax"].set_xlim(-1, T)
+    handles["middle"].set_xdata([T // 2 + 0.5, T // 2 + 0.5])  # between steps T/2 and T/2 + 1
+    handles["ax"].set_xlim(0, T + 1)
     handles["title"].set_text(f"target y = {values[marked[0]]:.2f} + {values[marked[1]]:.2f} = {y[0, 0]:.2f}")
     gap = marked[1] - marked[0]
-    return (f"T = {T}: the marked values sit at steps {marked[0]} and {marked[1]}, {gap} steps apart; "
+    return (f"T = {T}: the marked values sit at steps {marked[0] + 1} and {marked[1] + 1}, {gap} steps apart; "
             f"the network must still hold the first one when it reads the last of the {T} steps.")
 
 
 # ------------------------------------------------------------ the results
 
 
-def running_mean(x, window):
-    """Mean of the last ``window`` values at every step (fewer at the start).
-
-    Parameters
-    ----------
-    x : array_like, shape (N,)
-    window : int
-
-    Returns
-    -------
-    ndarray, shape (N,)
-    """
-    x = np.asarray(x, dtype=np.float64)
-    c = np.concatenate([[0.0], np.cumsum(x)])
-    n = np.arange(1, x.size + 1)
-    lo = np.maximum(0, n - window)
-    return (c[n] - c[lo]) / (n - lo)
-
-
 def _baseline(ax):
     ax.axhline(ADDING_BASELINE_MSE, color="0.3", ls="--", lw=1)
 
 
-def learning_curves(results, window=25):
+def learning_curves(sweep, window=25):
     """Training MSE (running mean over ``window`` steps) of every run, one panel per T.
+
+    Every seed's run is one thin line in its cell's colour.
 
     Parameters
     ----------
-    results : dict
-        ``{(cell, T): AddingRun}`` from :func:`rnnlib.experiments.adding_experiment`.
+    sweep : AddingSweep
+        From :func:`rnnlib.experiments.adding_sweep` (or
+        :func:`rnnlib.adding_runs.load_sweeps`).
     window : int
         Steps averaged (each step's loss is on a fresh batch).
 
@@ -175,7 +121,7 @@ def learning_curves(results, window=25):
     -------
     matplotlib.figure.Figure
     """
-    lengths = list(dict.fromkeys(T for _, T in results))
+    lengths = sweep.lengths
     cols = min(2, len(lengths))
     rows = -(-len(lengths) // cols)
     fig = static_figure((3.3 * cols + 0.3, 2.3 * rows + 0.3))
@@ -184,10 +130,10 @@ def learning_curves(results, window=25):
         ax.set_visible(False)
     axes = axes.flat[: len(lengths)]
     for ax, T in zip(axes, lengths):
-        for (cell, T_run), run in results.items():
-            if T_run == T:
-                ax.plot(np.arange(1, run.steps + 1), running_mean(run.loss, window),
-                        color=COLORS.get(cell), lw=1.3, label=cell)
+        for cell in sweep.cells:
+            for k, (loss, steps) in enumerate(zip(sweep.of("loss", cell, T), sweep.of("steps", cell, T))):
+                ax.plot(np.arange(1, steps + 1), running_mean(loss[:steps], window), color=COLORS.get(cell),
+                        lw=0.9, alpha=0.75, label=cell if k == 0 else None)
         _baseline(ax)
         ax.set_yscale("log")
         ax.set_title(f"T = {T}", fontsize=10)
@@ -203,13 +149,16 @@ def learning_curves(results, window=25):
     return fig
 
 
-def mse_against_length(results):
-    """Test MSE of every cell against the sequence length T (log scale), with the baseline.
+def mse_against_length(sweep):
+    """Median test MSE over the seeds against the sequence length T (log scales), with the baseline.
+
+    The bars span the seeds' smallest to largest test MSE.
 
     Parameters
     ----------
-    results : dict
-        ``{(cell, T): AddingRun}`` from :func:`rnnlib.experiments.adding_experiment`.
+    sweep : AddingSweep
+        From :func:`rnnlib.experiments.adding_sweep` (or
+        :func:`rnnlib.adding_runs.load_sweeps`).
 
     Returns
     -------
@@ -217,20 +166,22 @@ def mse_against_length(results):
     """
     fig = static_figure((5.6, 3.4))
     ax = fig.add_subplot()
-    cells = list(dict.fromkeys(c for c, _ in results))
-    for cell in cells:
-        runs = sorted((T, run.test_mse) for (c, T), run in results.items() if c == cell)
-        ax.plot([T for T, _ in runs], [m for _, m in runs], "o-", color=COLORS.get(cell), label=cell)
+    lengths = np.array(sweep.lengths)
+    for k, cell in enumerate(sweep.cells):
+        runs = [sweep.of("test_mse", cell, T) for T in sweep.lengths]
+        median = np.array([np.median(r) for r in runs])
+        spread = np.array([[m - r.min() for m, r in zip(median, runs)], [r.max() - m for m, r in zip(median, runs)]])
+        shift = 1.0 + 0.03 * (k - (len(sweep.cells) - 1) / 2)  # side by side on the log axis
+        ax.errorbar(lengths * shift, median, yerr=spread, fmt="o-", capsize=3, color=COLORS.get(cell), label=cell)
     _baseline(ax)
     ax.text(0.02, ADDING_BASELINE_MSE * 1.12, "predict the mean: 1/6", transform=ax.get_yaxis_transform(),
             fontsize=8, color="0.3")
-    lengths = sorted({T for _, T in results})
     ax.set_xscale("log")
     ax.set_xticks(lengths, [str(T) for T in lengths])
     ax.minorticks_off()
     ax.set_yscale("log")
     ax.set_xlabel("sequence length T")
-    ax.set_ylabel("test MSE")
+    ax.set_ylabel(f"test MSE, median of {len(sweep.seeds)} seeds")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
     fig.tight_layout()
@@ -248,9 +199,11 @@ def gradient_through_time(curves, first_marker_window=None):
     Parameters
     ----------
     curves : dict of str to array_like, shape (T,)
-        Cell name -> the gradient size at every step.
+        Cell name -> the gradient size at every step (array index t - 1 for
+        step t; the plot numbers the steps 1 .. T).
     first_marker_window : (int, int), optional
-        Shade the steps where the first marker can fall, ``[0, T//2)``.
+        Shade the steps where the first marker can fall, first to last
+        (``(1, T // 2)``).
 
     Returns
     -------
@@ -260,9 +213,10 @@ def gradient_through_time(curves, first_marker_window=None):
     ax = fig.add_subplot()
     for cell, g in curves.items():
         g = np.asarray(g, dtype=np.float64)
-        ax.plot(np.arange(g.size), g, color=COLORS.get(cell), lw=1.5, label=cell)
+        ax.plot(np.arange(1, g.size + 1), g, color=COLORS.get(cell), lw=1.5, label=cell)
     if first_marker_window is not None:
-        ax.axvspan(*first_marker_window, color="C1", alpha=0.08, lw=0, label="where the first marker falls")
+        first, last = first_marker_window
+        ax.axvspan(first - 0.5, last + 0.5, color="C1", alpha=0.08, lw=0, label="where the first marker falls")
     ax.set_yscale("log")
     ax.set_xlabel("step t")
     ax.set_ylabel(r"mean $\|\partial \hat y / \partial x_t\|$")
@@ -278,9 +232,10 @@ def memory_writes(writes, marked):
     Parameters
     ----------
     writes : dict of str to array_like, shape (T,)
-        Label -> ``mean over units of |m_t - m_{t-1}|`` (m = C for the LSTM, h otherwise).
+        Label -> ``mean over units of |m_t - m_{t-1}|`` (m = C for the LSTM,
+        h otherwise) at every step, array index t - 1 for step t.
     marked : sequence of int
-        The two marked steps.
+        The two marked steps (1 .. T).
 
     Returns
     -------
@@ -291,12 +246,47 @@ def memory_writes(writes, marked):
     for ax, (label, w) in zip(axes, writes.items()):
         w = np.asarray(w, dtype=np.float64)
         cell = label.split()[0].rstrip(":")
-        ax.bar(np.arange(w.size), w, width=1.0, color=COLORS.get(cell, "0.5"))
+        ax.bar(np.arange(1, w.size + 1), w, width=1.0, color=COLORS.get(cell, "0.5"))
         _markers(ax, marked)
         ax.set_ylabel(label, fontsize=8)
         ax.set_ylim(0, None)
         ax.grid(alpha=0.3, axis="y")
     axes[0].legend(fontsize=8, loc="upper right", frameon=False)
+    axes[-1].set_xlabel("step t")
+    fig.tight_layout()
+    return fig
+
+
+def lstm_gates(i, f, c, marked, unit):
+    """One unit of a trained LSTM over one sequence: input gate, forget gate, cell state.
+
+    Parameters
+    ----------
+    i, f, c : array_like, shape (T,)
+        ``i_t``, ``f_t`` and ``C_t`` of the unit at every step (from the
+        cell's trace; array index t - 1 for step t).
+    marked : sequence of int
+        The two marked steps (1 .. T).
+    unit : int
+        The unit's index, for the labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = static_figure((6.4, 4.6))
+    axes = fig.subplots(3, 1, sharex=True)
+    color = COLORS.get("LSTM")
+    rows = ((i, f"input gate $i_{{t,{unit}}}$"), (f, f"forget gate $f_{{t,{unit}}}$"), (c, f"cell state $C_{{t,{unit}}}$"))
+    for ax, (v, label) in zip(axes, rows):
+        v = np.asarray(v, dtype=np.float64)
+        ax.plot(np.arange(1, v.size + 1), v, color=color, lw=1.4, marker=".", ms=3)
+        _markers(ax, marked)
+        ax.set_ylabel(label, fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in axes[:2]:
+        ax.set_ylim(-0.05, 1.05)
+    axes[0].legend(fontsize=8, loc="center right", frameon=False)
     axes[-1].set_xlabel("step t")
     fig.tight_layout()
     return fig

@@ -19,7 +19,8 @@ import textwrap
 
 import numpy as np
 
-from rnnlib.figures.ch06 import COLORS, running_mean, static_figure
+from rnnlib.figures.common import CELL_COLORS as COLORS
+from rnnlib.figures.common import running_mean, static_figure
 from rnnlib.widgets import Choice, Slider, interactive
 
 __all__ = ["PROMPTS", "SAMPLE_CHARS", "next_char_probs", "sample", "temperature_explorer", "loss_curves",
@@ -193,7 +194,7 @@ def loss_curves(runs, baselines=None, window=50):
     fig = static_figure((6.4, 3.6))
     ax = fig.add_subplot()
     for label, run in runs.items():
-        color = COLORS.get(label.split()[0], "0.4")
+        color = COLORS.get(label.split()[0].rstrip(",:"), "0.4")
         loss = np.asarray(run.loss, dtype=np.float64)
         ax.plot(np.arange(1, loss.size + 1), running_mean(loss, window), color=color, lw=1, alpha=0.6,
                 label=f"{label}: training")

@@ -1,0 +1,50 @@
+"""The book's search, read from disk (file://) and served: results with snippets, no console error."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+HTML = Path(__file__).resolve().parents[2] / "_build" / "html"
+if not (HTML / "index.html").is_file():
+    pytest.skip("browser tests need the built book: no _build/html/index.html (run `make book`)", allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (requirements.txt)")
+if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
+    pytest.skip("browser tests need Chromium: no `chromium` on the PATH (apt-get install chromium)", allow_module_level=True)
+
+QUERIES = {"forget gate": "forget", "clipping": "clip", "perplexity": "perplexity"}
+
+
+def _search(page, url):
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(f"uncaught {e}"))
+    page.goto(url)
+    page.wait_for_function("() => (document.querySelector('#search-results .search-summary') || {})"
+                           ".innerText?.includes('found')", timeout=20000)
+    try:  # the snippets arrive after the list
+        page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length"
+                               " === document.querySelectorAll('#search-results li').length", timeout=10000)
+    except Exception:
+        pass  # the assertions below say what is missing
+    return errors
+
+
+@pytest.mark.parametrize("query", sorted(QUERIES))
+@pytest.mark.parametrize("origin", ["disk", "server"])
+def test_search_lists_results_with_snippets_without_errors(browser, book_url, origin, query):
+    page = browser.new_page()
+    try:
+        base = HTML.resolve().as_uri() if origin == "disk" else book_url
+        errors = _search(page, f"{base}/search.html?q={query.replace(' ', '+')}")
+        results = page.locator("#search-results li")
+        snippets = page.locator("#search-results li p.context")
+        assert results.count() >= 1, f"no result for {query!r} ({origin})"
+        assert snippets.count() == results.count(), (
+            f"{results.count()} results but {snippets.count()} snippets for {query!r} ({origin})")
+        word = QUERIES[query]
+        assert any(word in snippets.nth(i).inner_text().lower() for i in range(snippets.count())), (
+            f"no snippet for {query!r} shows {word!r} ({origin})")
+        assert not errors, f"console errors while searching {query!r} ({origin}): {errors[:3]}"
+    finally:
+        page.close()

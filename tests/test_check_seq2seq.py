@@ -1,0 +1,70 @@
+"""The checkers of chapters 8 and 9 catch the typical mistakes (the references pass in test_check.py)."""
+import numpy as np
+
+from rnnlib import check
+from tests.test_check import (
+    additive_scores, beam_step, decoder_step, greedy_decode, masked_softmax, scaled_dot_product_attention,
+    sequence_cross_entropy,
+)
+
+
+def verdict(checker, fn, capsys):
+    result = getattr(check, checker)(fn)
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    return result, " ".join(out.split())
+
+
+def test_loss_over_all_positions_fails_on_padding(capsys):
+    def mean_over_all(logits, targets, mask):
+        loss, d = sequence_cross_entropy(logits, targets, np.ones_like(mask))
+        return loss, d
+    result, out = verdict("sequence_cross_entropy", mean_over_all, capsys)
+    assert not result and "padded" in out and "REAL tokens" in out
+
+
+def test_decoder_without_the_state_update_fails(capsys):
+    def stale(y_prev, d_prev, W, b, W_y, b_y):
+        return decoder_step(y_prev, d_prev, W, b, W_y, b_y)[0], d_prev
+    result, out = verdict("decoder_step", stale, capsys)
+    assert not result and "d_t" in out
+
+
+def test_greedy_that_ignores_eos_fails(capsys):
+    def never_stops(step, d0, max_len):
+        y, d, out = np.full(d0.shape[0], 1), d0, []
+        for _ in range(max_len):
+            z, d = step(y, d)
+            y = z.argmax(axis=-1)
+            out.append(y)
+        return np.stack(out)
+    result, out = verdict("greedy_decode", never_stops, capsys)
+    assert not result and "expected ids of shape" in out
+
+
+def test_beam_step_per_row_fails(capsys):
+    def per_row(scores, log_probs, k):
+        best = np.argsort(-log_probs.ravel())[:k]  # forgets the hypotheses' scores
+        V = log_probs.shape[1]
+        return best // V, best % V, (scores[:, None] + log_probs).ravel()[best]
+    result, out = verdict("beam_step", per_row, capsys)
+    assert not result and "TOTAL" in out
+
+
+def test_softmax_without_mask_and_attention_without_scale_fail(capsys):
+    def unmasked(scores, mask):
+        return masked_softmax(scores, np.ones_like(mask))
+    result, out = verdict("masked_softmax", unmasked, capsys)
+    assert not result and "left-padded" in out
+
+    def unscaled(Q, K, V, mask):
+        return scaled_dot_product_attention(Q * np.sqrt(Q.shape[-1]), K, V, mask)
+    result, out = verdict("scaled_dot_product_attention", unscaled, capsys)
+    assert not result and "sqrt" in out
+
+
+def test_additive_scores_with_queries_and_keys_swapped_fails(capsys):
+    def keys_first(Q, K, W_q, W_k, v):  # (Tk, B, Tq): the axes of queries and keys swapped
+        return additive_scores(K, Q, W_k, W_q, v)
+    result, out = verdict("additive_scores", keys_first, capsys)
+    assert not result and "shape" in out
