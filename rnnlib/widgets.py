@@ -30,14 +30,20 @@ Two faces in one MIME bundle
 Displaying the object gives one output whose bundle holds
 
 * ``application/vnd.jupyter.widget-view+json``: live ipywidgets controls
-  (``FloatSlider``/``IntSlider``/``Dropdown``) and an ``Image`` widget that is
-  redrawn on every change. JupyterLab ranks this first.
+  (``FloatSlider``/``IntSlider``/``Dropdown``), an ``Image`` widget that is
+  redrawn on every change and the caption in an ``HTML`` widget that wraps (a
+  ``Label`` would cut it to one line ending in "..."). JupyterLab ranks this first.
 * ``text/html``: a self-contained control for the HTML book, where no kernel
   runs: one ``<input type="range">`` per control, the current value printed
   next to it (``<output>``), an ``<img>`` showing a precomputed frame, a caption,
   the frames as JSON in a ``<script type="application/json">`` and ~30 lines
   of inline vanilla JavaScript that swap the image. Nothing is loaded from any
-  host; without JavaScript the default frame still shows. The book's
+  host; without JavaScript the default frame still shows. Its first line,
+  "Run this cell (Shift+Enter) to bring these sliders to life." (``KERNEL_HINT``),
+  is for a notebook opened in Jupyter before it runs: JupyterLab and Notebook 7
+  then show this face without its script and with disabled sliders. The script
+  removes the line, and the book's ``_ext/book_html.py`` drops it from every page
+  (so the book never shows it, with or without JavaScript). The book's
   ``_config.yml`` (``nb_mime_priority_overrides``) drops the widget view for the
   HTML builder, so the book shows this face.
 * ``text/plain``: a short, deterministic ``repr`` (nbval compares it).
@@ -350,16 +356,33 @@ _CSS = (".rnnfig{margin:.5em 0 1em}.rnnfig-controls{display:grid;align-items:cen
         ".rnnfig-buttons button{min-height:24px;font:inherit;font-size:.85em;padding:.1em .6em;cursor:pointer}"
         ".rnnfig-view{overflow-x:auto}"
         ".rnnfig-frame{display:block;max-width:100%;height:auto;background:#fff}"
-        ".rnnfig-caption{margin:.25em 0 0}"
+        ".rnnfig-caption{margin:.25em 0 0;overflow-wrap:anywhere}"
         ".rnnfig.rnnfig-full{position:fixed;inset:0;z-index:10000;margin:0;padding:.75em;overflow:auto;"
         "background:#fff;color:#000}"
         ".rnnfig.rnnfig-full .rnnfig-frame{min-width:0!important;max-width:100%;max-height:calc(100vh - 4em);"
         "width:auto;margin:0 auto}")
 
+#: The kernel-free face's first line, for a notebook opened in Jupyter before its cells run
+#: (JupyterLab then shows this face with disabled sliders and without its script). The face's
+#: script removes it, and the book's ``_ext/book_html.py`` drops it from every page, so only a
+#: page that cannot move the sliders shows it.
+KERNEL_HINT = "Run this cell (Shift+Enter) to bring these sliders to life."
+_KERNEL_HINT_HTML = f'<p class="rnnfig-kernel-hint"><strong>{html.escape(KERNEL_HINT)}</strong></p>'
+
+#: The live face's caption wraps (an ipywidgets Label is one line, cut with "...").
+_LIVE_CAPTION_STYLE = "white-space:normal;overflow-wrap:anywhere;line-height:1.4;margin:.25em 0 0"
+
+
+def _live_caption_html(caption):
+    """The live face's caption as the value of an ``ipywidgets.HTML``: escaped text that wraps."""
+    return f'<div class="rnnfig-live-caption" style="{_LIVE_CAPTION_STYLE}">{html.escape(caption)}</div>'
+
 # Swaps the frame when a control moves; the data are in the figure's own JSON script.
 _JS = """(function () {
   var root = document.currentScript && document.currentScript.parentNode;
   if (!root) { return; }
+  var hint = root.querySelector(".rnnfig-kernel-hint");
+  if (hint) { hint.parentNode.removeChild(hint); }
   var data = JSON.parse(root.querySelector("script.rnnfig-data").textContent);
   var inputs = root.querySelectorAll(".rnnfig-input");
   var outputs = root.querySelectorAll("output.rnnfig-value");
@@ -698,7 +721,7 @@ class InteractiveFigure:
             f'<div class="rnnfig tex2jax_ignore mathjax_ignore" data-rnnfig="{esc(self.qualname)}" '
             f'data-mode="{data["mode"]}" data-dpi="{self.dpi}" data-css-width="{width}" '
             f'data-smallest-text-pt="{"" if smallest is None else f"{smallest:g}"}" '
-            f'data-tries="{try_payload}"><style>{_CSS}</style>'
+            f'data-tries="{try_payload}"><style>{_CSS}</style>{_KERNEL_HINT_HTML}'
             f'<div class="rnnfig-controls">{"".join(controls)}</div>{note}'
             '<div class="rnnfig-buttons"><button type="button" class="rnnfig-reset">Reset</button>'
             '<button type="button" class="rnnfig-zoom" aria-pressed="false">Full screen</button></div>'
@@ -720,13 +743,14 @@ class InteractiveFigure:
         width = self.css_size[0]
         image = ipywidgets.Image(value=png, format="png", layout={"width": f"{width}px", "max_width": "100%",
                                                                   "height": "auto"})
-        text = ipywidgets.Label(value=caption)
+        text = ipywidgets.HTML(value=_live_caption_html(caption), layout={"max_width": f"{width}px"})
         reset = ipywidgets.Button(description="Reset", tooltip="Every control back to its default",
                                   layout={"width": "auto", "min_height": "28px"})
 
         def redraw(change=None):
             params = {n: self.controls[n]._snap(s.value) for n, s in sliders.items()}
-            image.value, text.value = self.render(optimize=False, **params)
+            image.value, caption = self.render(optimize=False, **params)
+            text.value = _live_caption_html(caption)
 
         def reset_all(button=None):
             for n, s in sliders.items():

@@ -1,4 +1,5 @@
 """rnnlib.widgets: declaring interactive figures, their frames, their two faces."""
+import html
 import io
 import json
 import re
@@ -310,6 +311,14 @@ def test_html_escapes_labels_and_closing_tags_in_captions():
     assert _html_data(text)[1]["captions"] == ["</script><b>"] * 2
 
 
+def test_html_face_says_to_run_the_cell_and_its_script_removes_that_line():
+    text = make(**SMALL_GRID).to_html()
+    hint = f'<p class="rnnfig-kernel-hint"><strong>{widgets.KERNEL_HINT}</strong></p>'
+    assert text.count(hint) == 1 and text.index(hint) < text.index('class="rnnfig-controls"')
+    assert "Run this cell" in widgets.KERNEL_HINT
+    assert 'root.querySelector(".rnnfig-kernel-hint")' in text and "removeChild(hint)" in text
+
+
 def test_choice_control_in_html_and_live():
     fig = make(a=Slider(0, 2, 1, default=1), b=Slider(0, 1, 1, default=0), kind=Choice(["line", "dots"]))
     parsed, data = _html_data(fig.to_html())
@@ -317,7 +326,7 @@ def test_choice_control_in_html_and_live():
     assert [a["value"] for t, a in parsed.tags if t == "option"] == ["0", "1"]
     box = fig.widget()
     box.sliders["kind"].value = "dots"
-    assert box.children[-1].value == "a=1 b=0 kind=dots"
+    assert caption_text(box.children[-1]) == "a=1 b=0 kind=dots"
 
 
 # -- the live face and the MIME bundle --------------------------------------
@@ -328,9 +337,25 @@ def test_widget_redraws_on_change():
     image, caption = box.children[1], box.children[2]
     before = image.value
     box.sliders["a"].value = 2
-    assert image.value != before and caption.value == "a=2 b=0.5 kind=line"
+    assert image.value != before and caption_text(caption) == "a=2 b=0.5 kind=line"
     box.sliders["b"].value = 1.0000000000000002  # float slider noise snaps to the grid
-    assert caption.value == "a=2 b=1.0 kind=line"
+    assert caption_text(caption) == "a=2 b=1.0 kind=line"
+
+
+def caption_text(widget):
+    """The text of the live face's caption widget (an ipywidgets.HTML holding one escaped div)."""
+    match = re.fullmatch(r'<div class="rnnfig-live-caption" style="([^"]*)">([^<]*)</div>', widget.value)
+    assert match, widget.value
+    assert "white-space:normal" in match[1], "the caption must wrap"
+    return html.unescape(match[2])
+
+
+def test_live_caption_is_escaped_and_wraps():
+    fig = make(**SMALL_GRID)
+    box = fig.widget()
+    fig.func = lambda fig_, **p: "J < 0.5 & h_20 > 0 " + "long " * 60
+    box.sliders["a"].value = 2
+    assert caption_text(box.children[2]) == "J < 0.5 & h_20 > 0 " + "long " * 60
 
 
 def test_mime_bundle_has_both_faces_and_a_stable_text():
@@ -356,5 +381,5 @@ def test_widget_reset_returns_every_control_to_its_default():
     box.sliders["a"].value, box.sliders["b"].value = 2, 1.5
     box.reset()
     assert [s.value for s in box.sliders.values()] == [0, 0.5]
-    assert box.children[2].value == "a=0 b=0.5 kind=line"
+    assert caption_text(box.children[2]) == "a=0 b=0.5 kind=line"
     assert box.children[0].children[-1].description == "Reset"

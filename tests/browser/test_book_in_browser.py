@@ -80,6 +80,25 @@ def test_math_is_rendered_by_the_local_mathjax(visit, page):
     assert not record.problems(), f"{page}:\n" + "\n".join(record.problems())
 
 
+@pytest.mark.parametrize("page", FIGURE_PAGES)
+def test_the_book_never_says_to_run_a_cell(page):
+    # The figures' HTML face starts with "Run this cell ..." for Jupyter; _ext/book_html.py drops
+    # that line from the pages, so it shows neither with nor without JavaScript.
+    assert 'class="rnnfig-kernel-hint"' not in TEXT[page], f"{page}: the Jupyter-only line is in the page"
+
+
+@pytest.mark.parametrize("page", FIGURE_PAGES)
+def test_captions_wrap_on_a_phone(visit, page):
+    record = visit(page)
+    record.page.set_viewport_size({"width": 390, "height": 844})
+    record.page.wait_for_timeout(300)
+    cut = record.page.evaluate("""() => Array.from(document.querySelectorAll('.rnnfig-caption')).filter(c => {
+        const style = getComputedStyle(c), rect = c.getBoundingClientRect();
+        return c.scrollWidth > c.clientWidth + 1 || style.whiteSpace === 'nowrap' || rect.right > window.innerWidth + 1;
+    }).map(c => c.textContent.slice(0, 60))""")
+    assert not cut, f"{page}: captions cut or wider than a 390 px screen: {cut}"
+
+
 def figure_state(figure):
     return figure.evaluate("""root => ({
         src: root.querySelector('img.rnnfig-frame').src,
@@ -114,6 +133,7 @@ def test_sliders_change_the_frame_and_the_value(visit, page):
         sliders = figure.locator(".rnnfig-input")
         joint = json.loads(figure.evaluate("root => root.querySelector('script.rnnfig-data').textContent"))["joint"]
         assert figure_state(figure)["loaded"], f"{name}: the first frame does not show"
+        assert figure.locator(".rnnfig-kernel-hint").count() == 0, f"{name}: the Jupyter-only line shows"
 
         # Keyboard: the first slider, End (or Home when it already sits at the end).
         first = sliders.nth(0)
