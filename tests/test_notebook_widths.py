@@ -17,9 +17,7 @@ NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 MAX_CHARS = 80
 
 # Notebooks whose owner has not shortened their lines yet (the lead empties this).
-PENDING = {
-    "00_interactive_figures.ipynb",  # one code line of 92 characters
-}
+PENDING = set()
 
 
 def text_outputs(cell):

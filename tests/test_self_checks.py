@@ -6,7 +6,8 @@ a number the prose quotes): those live in their own code cell right after the
 lesson cell, a *self-check cell*, which
 
 * starts with the line ``# Self-check: <what it checks>``,
-* is tagged ``hide-input`` (the HTML book folds it behind a toggle) and has
+* is tagged ``hide-input`` (the HTML book folds it behind a toggle that reads
+  "Show the self-check", ``metadata.mystnb.code_prompt_show``) and has
   ``metadata.jupyter.source_hidden`` set (JupyterLab shows it collapsed),
 * prints nothing, and holds at least one assert (nbval still runs it).
 
@@ -27,13 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 MAX_VISIBLE_ASSERTS = 2
 HEADER = "# Self-check:"
+PROMPT = "Show the self-check"
 HIDDEN_TAGS = {"hide-input", "remove-input", "remove-cell"}
 OWN_TESTS_TAGS = {"exercise", "solution"}
 
 # The primer's text says each example's assert checks the statement next to it.
 LESSON_NOTEBOOKS = {"primer.ipynb"}
 PENDING = {
-    "00_interactive_figures.ipynb", "04_lstm.ipynb", "05_gru.ipynb",
+    "04_lstm.ipynb", "05_gru.ipynb",
     "08_seq2seq.ipynb", "09_attention.ipynb",
 }
 
@@ -64,6 +66,9 @@ def problems(nb):
             if not cell.metadata.get("jupyter", {}).get("source_hidden"):
                 found.append(f"cell {index}: a self-check cell not collapsed in JupyterLab "
                              "(metadata.jupyter.source_hidden)")
+            if cell.metadata.get("mystnb", {}).get("code_prompt_show") != PROMPT:
+                found.append(f"cell {index}: a self-check cell whose toggle does not read {PROMPT!r} "
+                             "(metadata.mystnb.code_prompt_show)")
             if cell.get("outputs"):
                 found.append(f"cell {index}: a self-check cell with output (a self-check is silent)")
             if not count_asserts(source):
@@ -91,6 +96,9 @@ def test_the_lists_name_real_notebooks():
     assert (PENDING | LESSON_NOTEBOOKS) <= names
 
 
+FOLDED = {"tags": ["hide-input"], "jupyter": {"source_hidden": True}, "mystnb": {"code_prompt_show": PROMPT}}
+
+
 def test_the_check_finds_each_breach():
     new = nbformat.v4
     nb = new.new_notebook()
@@ -98,12 +106,11 @@ def test_the_check_finds_each_breach():
         new.new_code_cell("x = 1\nassert x\nassert x > 0\nassert x < 2"),           # 3 in view
         new.new_code_cell(f"{HEADER} x is one.\nassert x == 1"),                    # not folded
         new.new_code_cell(f"{HEADER} x is one.\nprint(x)",                          # silent, no assert
-                          metadata={"tags": ["hide-input"], "jupyter": {"source_hidden": True}},
+                          metadata=FOLDED,
                           outputs=[new.new_output("stream", name="stdout", text="1\n")]),
-        new.new_code_cell(f"{HEADER} fine.\nassert x == 1",
-                          metadata={"tags": ["hide-input"], "jupyter": {"source_hidden": True}}),
+        new.new_code_cell(f"{HEADER} fine.\nassert x == 1", metadata=FOLDED),
         new.new_code_cell("y = 2\nassert y == 2\nassert y > 1"),                    # two: allowed
         new.new_code_cell("assert 1\nassert 2\nassert 3", metadata={"tags": ["solution"]}),
     ]
     found = problems(nb)
-    assert [line.split(":")[0] for line in found] == ["cell 0", "cell 1", "cell 1", "cell 2", "cell 2"], found
+    assert [line.split(":")[0] for line in found] == ["cell 0"] + ["cell 1"] * 3 + ["cell 2"] * 2, found

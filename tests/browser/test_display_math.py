@@ -25,9 +25,7 @@ WIDTH = 390
 # Equations that may scroll sideways at 390 px, as "page#equation-id": reason.
 SCROLLING = {}
 # Pages whose equations are not split yet (their owner converts them; the lead empties this).
-PENDING = {
-    "book/04_lstm.html", "book/05_gru.html", "book/08_seq2seq.html", "book/09_attention.html",
-}
+PENDING = {"book/08_seq2seq.html", "book/09_attention.html"}
 
 # Every display equation on the page: the box (the column), the typeset formula and its number.
 MEASURE = """() => Array.from(document.querySelectorAll('main div.math')).map((box, n) => {
