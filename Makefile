@@ -8,13 +8,22 @@ STAMP  := $(VENV)/.installed
 NB     ?= $(sort $(wildcard book/*.ipynb))
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv book pdf test test-lib test-notebooks lab notebooks student nbgrader grade bench clean check-python
+# make lab / make notebook serve the learner's working copy LAB_DIR (ignored by git, made from
+# book/ on first use, see jupyter-config/labcopy.py) with the project's Jupyter settings.
+# LAB_OPTS: more Jupyter options, e.g. make lab LAB_OPTS="--port=8890 --no-browser"
+LAB_DIR      := lab
+JUPYTER_ARGS := --config=$(CURDIR)/jupyter-config/jupyter_config.py $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
+.PHONY: help venv book pdf test test-lib test-notebooks lab notebook lab-update notebooks student nbgrader grade bench clean check-python
 
 help:
 	@echo "make book       execute the notebooks (cached) and build the HTML book"
 	@echo "make pdf        the whole book as one PDF, _build/pdf/book.pdf (after make book)"
 	@echo "make test       pytest on tests/ and nbval on every notebook in book/"
-	@echo "make lab        JupyterLab on book/ with the kernel that has rnnlib"
+	@echo "make lab        JupyterLab on your working copy lab/ (made from book/ on first use)"
+	@echo "make notebook   the same in Notebook 7 (the classic one-notebook-per-tab interface)"
+	@echo "make lab-update refresh lab/ from book/ (only notebooks you have not changed;"
+	@echo "                OVERWRITE=1 also the others, after moving yours to a backup folder)"
 	@echo "make notebooks  re-execute notebooks in place (NB=book/x.ipynb for one)"
 	@echo "make student    student edition (no solutions) in _build/student"
 	@echo "make nbgrader   nbgrader course directory (autograded exercises) in nbgrader-course/"
@@ -54,7 +63,15 @@ test-notebooks: $(STAMP)
 	$(PY) -m pytest $(NB) $(NBVAL)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab book/
+	@$(PY) jupyter-config/labcopy.py create --book book --copy $(LAB_DIR)
+	$(VENV)/bin/jupyter lab $(JUPYTER_ARGS) $(LAB_OPTS) $(LAB_DIR)
+
+notebook: $(STAMP)
+	@$(PY) jupyter-config/labcopy.py create --book book --copy $(LAB_DIR)
+	$(VENV)/bin/jupyter notebook $(JUPYTER_ARGS) $(LAB_OPTS) $(LAB_DIR)
+
+lab-update: $(STAMP)
+	@$(PY) jupyter-config/labcopy.py update --book book --copy $(LAB_DIR) $(if $(OVERWRITE),--overwrite)
 
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 $(NB)

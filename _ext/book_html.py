@@ -1,4 +1,4 @@
-"""Sphinx extension for the book's HTML: each inline script once per page, no dead widget state.
+"""Sphinx extension for the book's HTML: each inline script once per page, no dead widget state, no "run this cell" line.
 
 Sphinx 7.4 registers a body-only script that an extension adds after the
 builder starts (``app.add_js_file(None, body=...)``) twice: once as it is added
@@ -12,6 +12,12 @@ including a PNG per figure) for a widget manager to read. The book loads no
 widget manager (``nb_ipywidgets_js: {}``): its figures show their
 self-contained HTML face, so that state is dead weight and is dropped.
 
+An interactive figure's HTML face starts with a line telling a Jupyter user to
+run the cell ("Run this cell ... to bring these sliders to life"; see
+``rnnlib.widgets.KERNEL_HINT``). In the book the sliders work without a kernel,
+so that line is dropped from every page here (its script would also remove it,
+but a reader without JavaScript would still see it).
+
 pydata-sphinx-theme loads Font Awesome twice: its CSS with web fonts (about
 0.1 MB plus the one or two fonts a page uses) and ``all.min.js`` (1.5 MB), a
 script that replaces the same icons by inline SVG. The CSS alone draws every
@@ -22,13 +28,13 @@ import re
 from pathlib import Path
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+KERNEL_HINT = re.compile(r'<p class="rnnfig-kernel-hint">.*?</p>', re.DOTALL)
 # The theme writes these into its page template, not into script_files.
 FONTAWESOME_JS = re.compile(r'[ \t]*<script src="[^"]*/fontawesome/[^"]*/all\.min\.js[^"]*"></script>\n?')
 FONTAWESOME_PRELOAD = re.compile(r'[ \t]*<link rel="preload" as="font"[^>]*/fontawesome/[^>]*>\n?')
 # docutils marks the reference list role="list" but its entries role="doc-biblioentry",
 # not "listitem": an ARIA error (axe: aria-required-children). The entries' own role is kept.
 CITATION_LIST = '<div role="list" class="citation-list">'
-
 
 
 def _key(script):
@@ -51,6 +57,11 @@ def drop_repeated_and_dead_scripts(app, pagename, templatename, context, doctree
     scripts[:] = kept
 
 
+def drop_kernel_hints(app, pagename, templatename, context, doctree):
+    if "rnnfig-kernel-hint" in context.get("body", ""):
+        context["body"] = KERNEL_HINT.sub("", context["body"])
+
+
 def drop_fontawesome_script(app, exception):
     """Remove Font Awesome's SVG script and its font preloads from every written page
     (and the reference list's wrong ARIA role, see CITATION_LIST).
@@ -71,4 +82,5 @@ def drop_fontawesome_script(app, exception):
 def setup(app):
     app.connect("build-finished", drop_fontawesome_script)
     app.connect("html-page-context", drop_repeated_and_dead_scripts, priority=900)
+    app.connect("html-page-context", drop_kernel_hints, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,9 +8,12 @@ For every figure registered in ``rnnlib.figures`` (Agg, the figure's own size):
   plan's parameter points (target: under 60 ms). Wall-clock and CPU time are
   both printed: on a busy machine the wall time includes waiting for a core,
   the CPU time is what the redraw itself costs;
-* the HTML face: number of frames, total and largest frame bytes (budget: all
-  frames of a figure under 1 MB), the size of the ``text/html`` output and the
-  time to precompute it (paid once per notebook execution);
+* the HTML face: number of frames, their format (palette PNG or SVG, whichever
+  is smaller for the figure) and pixel ratio (2: sharp on hi-DPI screens), total
+  and largest frame bytes (budget: all frames of a figure under 1 MB), the size
+  of the ``text/html`` output and the time to precompute it (paid once per
+  notebook execution); the smallest text drawn (points) and the narrowest width
+  the page may show the frame at to keep it at 9 CSS px;
 * the default frame in other formats (matplotlib's RGBA PNG, SVG), the
   measurement behind choosing quantized PNG.
 
@@ -63,8 +66,9 @@ def main(names):
     short = {f: f.qualname.removeprefix("rnnlib.figures.") for f in all_figures()}
     figures = [f for f, name in short.items() if not names or {f.name, f.qualname, name} & set(names)]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; Agg; frames at each figure's size\n")
-    header = (f"{'figure':<34} {'mode':<13} {'redraw ms':>9} {'cpu ms':>6} {'frames':>6} {'frames kB':>9} "
-              f"{'max kB':>6} {'html kB':>7} {'precompute s':>12} {'rgba png kB':>11} {'svg kB':>6}  check")
+    header = (f"{'figure':<34} {'mode':<13} {'redraw ms':>9} {'cpu ms':>6} {'frames':>6} {'fmt':>3} {'x':>3} "
+              f"{'frames kB':>9} {'max kB':>6} {'html kB':>7} {'precompute s':>12} {'rgba png kB':>11} {'svg kB':>6} "
+              f"{'text pt':>7} {'min px':>6}  check")
     print(header)
     print("-" * len(header))
     failures = []
@@ -74,7 +78,7 @@ def main(names):
         frames = figure.frames()
         precompute = time.perf_counter() - start
         html_bytes = len(figure.to_html().encode())
-        sizes = list(map(len, frames["png"]))
+        sizes = list(map(len, frames["images"]))
         rgba, svg = other_formats(figure)
         name = short[figure]
         problems = []
@@ -83,9 +87,10 @@ def main(names):
         if sum(sizes) >= BUDGET_BYTES:
             problems.append(f"frames {sum(sizes) / 1e3:.0f} kB >= {BUDGET_BYTES / 1e3:.0f}")
         failures += [f"{name}: {p}" for p in problems]
-        print(f"{name:<34} {frames['mode']:<13} {median:9.1f} {cpu:6.1f} {len(sizes):6d} {sum(sizes) / 1e3:9.1f} "
-              f"{max(sizes) / 1e3:6.1f} {html_bytes / 1e3:7.1f} {precompute:12.2f} {rgba / 1e3:11.1f} {svg / 1e3:6.1f}  "
-              f"{'; '.join(problems) or 'ok'}")
+        print(f"{name:<34} {frames['mode']:<13} {median:9.1f} {cpu:6.1f} {len(sizes):6d} {frames['format']:>3} "
+              f"{figure.pixel_ratio:3g} {sum(sizes) / 1e3:9.1f} {max(sizes) / 1e3:6.1f} {html_bytes / 1e3:7.1f} "
+              f"{precompute:12.2f} {rgba / 1e3:11.1f} {svg / 1e3:6.1f} {frames['smallest_text_pt'] or 0:7.1f} "
+              f"{figure.min_width_css():6d}  {'; '.join(problems) or 'ok'}")
     print(f"\nredraw target: median < {TARGET_MS:.0f} ms (wall, or CPU on a busy machine); frame budget: < {BUDGET_BYTES / 1e6:.0f} MB per figure "
           f"(kB = 1000 bytes; frames kB counts PNG bytes, html kB the base64 text/html output)")
     if failures:  # reported, not fatal: `make bench` measures, tests/test_figures.py enforces the budget

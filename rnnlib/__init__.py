@@ -16,7 +16,7 @@ Layers. The *core* (cells ``rnn``, ``lstm``, ``gru``; ``heads``, ``losses``,
 ``optim``, ``clip``, ``train``, ``model``, ``data``, ``io``, ``torch_interop``,
 ``gradcheck`` and every other top-level module not listed next) needs numpy
 alone and imports nothing from the *teaching* modules: ``figures``,
-``widgets``, ``experiments``, ``adding_runs``, ``pretrained``,
+``widgets``, ``gradient_flow``, ``experiments``, ``adding_runs``, ``pretrained``,
 ``pretrained_seq2seq`` and ``check``, which may import the core.
 ``tests/test_layering.py`` imports each core module in a fresh
 interpreter and fails if a teaching module, matplotlib, ipywidgets, IPython or

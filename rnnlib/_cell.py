@@ -162,6 +162,33 @@ class Trace(dict):
         super().__init__(*args, **kwargs)
         self.final_state = final_state
 
+    def step(self, t):
+        """The trace of step ``t`` alone: a one-step Trace, as ``forward`` from the state before it gives.
+
+        Parameters
+        ----------
+        t : int
+            0 <= t < T.
+
+        Returns
+        -------
+        Trace
+            Every per-step array cut to (1, B, .), "X" (1, B, D), "state0" the state
+            after step t-1 (the trace's "state0" for t = 0) and ``final_state`` the
+            state after step t. Pass it to ``cell.backward`` with ``dfinal_state`` to
+            go back through that one step.
+        """
+        T = self["X"].shape[0]
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
+            raise TypeError(f"t must be an int, got {type(t).__name__}")
+        if not 0 <= t < T:
+            raise ValueError(f"t must be in [0, {T}) (the trace has T = {T} steps), got {t}")
+        names = list(self.final_state)
+        arrays = {k: v[t : t + 1] for k, v in self.items()
+                  if k not in ("X", "state0") and getattr(v, "shape", (None,))[0] == T}
+        state0 = self["state0"] if t == 0 else {k: self[k][t - 1] for k in names}
+        return make_trace(arrays, self["X"][t : t + 1], state0, {k: self[k][t] for k in names})
+
     def __repr__(self):
         items = ", ".join(
             f"{k!r}: {v.shape}" if hasattr(v, "shape") else f"{k!r}: {{...}}" for k, v in self.items()

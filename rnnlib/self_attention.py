@@ -80,7 +80,7 @@ class SelfAttention:
     def _params(self, params):
         return check_params(params, {k: (s, "(d, D)") for k, s in self.param_shapes().items()}, repr(self))
 
-    def forward(self, params, X, mask=None):
+    def forward(self, params, X, mask=None, positions=None):
         """Self-attention over a batch of sequences.
 
         Parameters
@@ -90,6 +90,10 @@ class SelfAttention:
             (T, B, D) inputs, time-major.
         mask : array_like of bool or None
             (T, B); False positions (padding) are not attended to.
+        positions : array_like of int or None
+            (T, B) the index t of each input in its own sequence (for
+            left-padded batches, counted from the first real character);
+            None means ``t`` = 0..T-1 for every sequence.
 
         Returns
         -------
@@ -101,7 +105,17 @@ class SelfAttention:
         """
         p = self._params(params)
         X = float_input("X", X, ("T", "B", "D"), {"D": self.input_size}, p["W_q"].dtype)
-        Z = X + positional_encoding(X.shape[0], self.input_size, X.dtype)[:, None, :]  # z_t = x_t + p_t
+        T, B = X.shape[:2]
+        if positions is None:
+            P = positional_encoding(T, self.input_size, X.dtype)[:, None, :]
+        else:
+            pos = np.asarray(positions)
+            if pos.dtype.kind not in "iu" or pos.shape != (T, B):
+                raise ValueError(f"positions: expected integer ids of shape (T, B) = {(T, B)}, "
+                                 f"got dtype {pos.dtype} and shape {pos.shape}")
+            table = positional_encoding(max(int(pos.max()) + 1, 1), self.input_size, X.dtype)
+            P = table[np.maximum(pos, 0)]
+        Z = X + P  # z_t = x_t + p_t
         Q, K, U = Z @ p["W_q"].T, Z @ p["W_k"].T, Z @ p["W_v"].T
         Y, att = dot_product_attention(Q, K, U, mask=mask)
         return Y, {"Z": Z, "att": att}

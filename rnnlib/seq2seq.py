@@ -26,6 +26,18 @@ Training uses **teacher forcing**: the decoder reads the true previous
 character y_{t-1}, so all To steps run as one sequence. Decoding (greedy or
 beam search) feeds the model its own previous output instead.
 
+**Self-attention encoder** (``encoder="self_attention"``, chapter 9's step
+towards Transformers; only with attention)::
+
+    x_s = E[:, src_s]                               embedding, E (H, Vs)
+    z_s = x_s + p_s                                 p_s positional encoding, s counted
+                                                    from the first real character
+    h_s = z_s + SelfAttention(z)_s                  residual connection, padding masked
+    d_0 = 0                                         the decoder sees the source only by attention
+
+Its parameters are ``"enc.E"`` (H, Vs) and ``"enc.W_q"``, ``"enc.W_k"``,
+``"enc.W_v"`` (H, H) in place of the encoder GRU's.
+
 Parameters live in one flat dict: ``"enc.W"`` (3H, Vs+H), ``"enc.b"`` (3H,),
 ``"dec.W"`` (3H, Vt+H), ``"dec.b"`` (3H,), ``"W_y"`` (Vt, H or 2H),
 ``"b_y"`` (Vt,), and for additive attention ``"att.W_q"`` (A, H),
@@ -42,11 +54,32 @@ from rnnlib.attention import AdditiveAttention, dot_product_attention, dot_produ
 from rnnlib.data import one_hot
 from rnnlib.gru import GRU
 from rnnlib.init import uniform_pytorch
+from rnnlib.self_attention import SelfAttention
 from rnnlib.seqtasks import BOS, EOS, Batch
 
-__all__ = ["ATTENTIONS", "Seq2Seq", "sequence_cross_entropy", "beam_step", "Hypothesis", "exact_match"]
+__all__ = ["ATTENTIONS", "ENCODERS", "Seq2Seq", "sequence_cross_entropy", "beam_step", "Hypothesis", "exact_match"]
 
 ATTENTIONS = (None, "additive", "dot")
+ENCODERS = ("gru", "self_attention")
+
+
+@dataclass(frozen=True)
+class SelfAttentionEncoderTrace:
+    """What the self-attention encoder keeps for its backward pass.
+
+    Attributes
+    ----------
+    src : numpy.ndarray of int
+        (Ts, B) the source ids.
+    sa : dict
+        The :class:`rnnlib.self_attention.SelfAttention` trace.
+    final_state : dict
+        ``{"h": d_0}``, zeros (B, H): the decoder starts from nothing.
+    """
+
+    src: np.ndarray
+    sa: dict
+    final_state: dict
 
 
 def sequence_cross_entropy(logits, targets, mask):
@@ -178,9 +211,13 @@ class Seq2Seq:
         None: the decoder sees the source only through d_0 = h_Ts.
     attn_size : int, optional
         A, the hidden size of additive attention (default H).
+    encoder : {"gru", "self_attention"}
+        The encoder: a GRU (default) or one self-attention layer with
+        positional encodings and a residual connection (needs attention).
     """
 
-    def __init__(self, src_vocab_size, tgt_vocab_size, hidden_size, attention=None, attn_size=None):
+    def __init__(self, src_vocab_size, tgt_vocab_size, hidden_size, attention=None, attn_size=None,
+                 encoder="gru"):
         self.src_vocab_size = check_size("src_vocab_size", src_vocab_size)
         self.tgt_vocab_size = check_size("tgt_vocab_size", tgt_vocab_size)
         self.hidden_size = H = check_size("hidden_size", hidden_size)
@@ -188,12 +225,19 @@ class Seq2Seq:
             raise ValueError(f"attention: expected one of {ATTENTIONS}, got {attention!r}")
         self.attention = attention
         self.attn_size = H if attn_size is None else check_size("attn_size", attn_size)
-        self.encoder = GRU(self.src_vocab_size, H)
+        if encoder not in ENCODERS:
+            raise ValueError(f"encoder: expected one of {ENCODERS}, got {encoder!r}")
+        if encoder == "self_attention" and attention is None:
+            raise ValueError("attention: expected 'additive' or 'dot' with encoder='self_attention' "
+                             "(its decoder starts from d_0 = 0 and sees the source only by attention), got None")
+        self.encoder_kind = encoder
+        self.encoder = GRU(self.src_vocab_size, H) if encoder == "gru" else SelfAttention(H, H)
         self.decoder = GRU(self.tgt_vocab_size, H)
         self.attn = AdditiveAttention(H, H, self.attn_size) if attention == "additive" else None
 
     def __repr__(self):
         extra = f", attn_size={self.attn_size}" if self.attention == "additive" else ""
+        extra += f", encoder={self.encoder_kind!r}" if self.encoder_kind != "gru" else ""
         return (f"Seq2Seq(src_vocab_size={self.src_vocab_size}, tgt_vocab_size={self.tgt_vocab_size}, "
                 f"hidden_size={self.hidden_size}, attention={self.attention!r}{extra})")
 
@@ -201,6 +245,8 @@ class Seq2Seq:
     def param_shapes(self):
         """``{name: shape}`` of every parameter."""
         shapes = {f"enc.{k}": s for k, s in self.encoder.param_shapes().items()}
+        if self.encoder_kind == "self_attention":
+            shapes = {"enc.E": (self.hidden_size, self.src_vocab_size), **shapes}
         shapes.update({f"dec.{k}": s for k, s in self.decoder.param_shapes().items()})
         if self.attn is not None:
             shapes.update({f"att.{k}": s for k, s in self.attn.param_shapes().items()})
@@ -216,7 +262,10 @@ class Seq2Seq:
         """New parameters: cells and attention with their own defaults, output layer ``U(+-1/sqrt(fan_in))``."""
         check_rng(rng)
         dtype = check_dtype("dtype", dtype)
-        params = {f"enc.{k}": v for k, v in self.encoder.init(rng, dtype).items()}
+        params = {}
+        if self.encoder_kind == "self_attention":  # N(0, 1) like torch.nn.Embedding
+            params["enc.E"] = rng.standard_normal((self.hidden_size, self.src_vocab_size)).astype(dtype)
+        params.update({f"enc.{k}": v for k, v in self.encoder.init(rng, dtype).items()})
         params.update({f"dec.{k}": v for k, v in self.decoder.init(rng, dtype).items()})
         if self.attn is not None:
             params.update({f"att.{k}": v for k, v in self.attn.init(rng, dtype).items()})
@@ -252,7 +301,7 @@ class Seq2Seq:
         return ids
 
     # --------------------------------------------------------------- encoder
-    def encode(self, params, src):
+    def encode(self, params, src, src_mask=None):
         """Run the encoder over (left-padded) source ids.
 
         Parameters
@@ -260,18 +309,30 @@ class Seq2Seq:
         params : dict
         src : array_like of int
             (Ts, B) source ids.
+        src_mask : array_like of bool or None
+            (Ts, B); used by the self-attention encoder only (None: no padding).
 
         Returns
         -------
         H_enc : numpy.ndarray
             (Ts, B, H) encoder states h_1..h_Ts (the attention's keys and values).
-        trace : Trace
-            The encoder cell's trace (``trace.final_state["h"]`` is d_0).
+        trace : Trace or SelfAttentionEncoderTrace
+            The encoder's trace (``trace.final_state["h"]`` is d_0).
         """
         p = self._check(params)
         src = self._ids("src", src, self.src_vocab_size)
-        X = one_hot(src, self.src_vocab_size, p["enc.W"].dtype)
-        return self.encoder.forward(self._sub(p, "enc."), X)
+        if self.encoder_kind == "gru":
+            X = one_hot(src, self.src_vocab_size, p["enc.W"].dtype)
+            return self.encoder.forward(self._sub(p, "enc."), X)
+        mask = np.ones(src.shape, bool) if src_mask is None else np.asarray(src_mask)
+        if mask.dtype != bool or mask.shape != src.shape:
+            raise ValueError(f"src_mask: expected a bool array of shape {src.shape}, got {mask.dtype} {mask.shape}")
+        positions = np.cumsum(mask, axis=0) - 1  # s counted from the first real character
+        X = p["enc.E"].T[src]  # x_s = E[:, src_s]
+        Y, sa = self.encoder.forward(self._sub(p, "enc."), X, mask=mask, positions=positions)
+        H_enc = sa["Z"] + Y  # h_s = z_s + SelfAttention(z)_s
+        d0 = np.zeros((src.shape[1], self.hidden_size), X.dtype)
+        return H_enc, SelfAttentionEncoderTrace(src, sa, {"h": d0})
 
     def _attend(self, p, S, H_enc, src_mask):
         if self.attention == "additive":
@@ -294,7 +355,7 @@ class Seq2Seq:
         if not isinstance(batch, Batch):
             raise TypeError(f"batch: expected an rnnlib.seqtasks.Batch, got {type(batch).__name__}")
         p = self._check(params)
-        H_enc, enc = self.encode(p, batch.src)
+        H_enc, enc = self.encode(p, batch.src, batch.src_mask)
         tgt_in = self._ids("batch.tgt_in", batch.tgt_in, self.tgt_vocab_size)
         Y_in = one_hot(tgt_in, self.tgt_vocab_size, p["dec.W"].dtype)
         S, dec = self.decoder.forward(self._sub(p, "dec."), Y_in, enc.final_state)
@@ -342,8 +403,18 @@ class Seq2Seq:
             dS = dS + g["Q"]  # the query is d_t
             dH_enc = g["K"] + g["V"]  # keys and values are both h_s
         gd = self.decoder.backward(self._sub(p, "dec."), cache["dec"], dS)
-        ge = self.encoder.backward(self._sub(p, "enc."), cache["enc"], dH_enc, {"h": gd["h"]})
-        grads.update({"dec.W": gd["W"], "dec.b": gd["b"], "enc.W": ge["W"], "enc.b": ge["b"]})
+        grads.update({"dec.W": gd["W"], "dec.b": gd["b"]})
+        if self.encoder_kind == "gru":
+            ge = self.encoder.backward(self._sub(p, "enc."), cache["enc"], dH_enc, {"h": gd["h"]})
+            grads.update({"enc.W": ge["W"], "enc.b": ge["b"]})
+        else:  # d_0 = 0 is a constant: gd["h"] goes nowhere
+            enc = cache["enc"]
+            g = self.encoder.backward(self._sub(p, "enc."), enc.sa, dH_enc)
+            dZ = dH_enc + g["X"]  # h = z + SA(z); SA's dX is its dZ (the encodings are constants)
+            grads.update({f"enc.{k}": g[k] for k in ("W_q", "W_k", "W_v")})
+            dE = np.zeros_like(p["enc.E"])
+            np.add.at(dE.T, enc.src, dZ)  # back through x_s = E[:, src_s], repeated ids accumulate
+            grads["enc.E"] = dE
         return loss, grads
 
     # -------------------------------------------------------------- decoding
@@ -405,7 +476,7 @@ class Seq2Seq:
         """
         p = self._check(params)
         max_len = check_size("max_len", max_len)
-        H_enc, enc = self.encode(p, src)
+        H_enc, enc = self.encode(p, src, src_mask)
         B = H_enc.shape[1]
         d = enc.final_state["h"]
         y = np.full(B, BOS, np.int64)

@@ -30,14 +30,20 @@ Two faces in one MIME bundle
 Displaying the object gives one output whose bundle holds
 
 * ``application/vnd.jupyter.widget-view+json``: live ipywidgets controls
-  (``FloatSlider``/``IntSlider``/``Dropdown``) and an ``Image`` widget that is
-  redrawn on every change. JupyterLab ranks this first.
+  (``FloatSlider``/``IntSlider``/``Dropdown``), an ``Image`` widget that is
+  redrawn on every change and the caption in an ``HTML`` widget that wraps (a
+  ``Label`` would cut it to one line ending in "..."). JupyterLab ranks this first.
 * ``text/html``: a self-contained control for the HTML book, where no kernel
   runs: one ``<input type="range">`` per control, the current value printed
   next to it (``<output>``), an ``<img>`` showing a precomputed frame, a caption,
   the frames as JSON in a ``<script type="application/json">`` and ~30 lines
   of inline vanilla JavaScript that swap the image. Nothing is loaded from any
-  host; without JavaScript the default frame still shows. The book's
+  host; without JavaScript the default frame still shows. Its first line,
+  "Run this cell (Shift+Enter) to bring these sliders to life." (``KERNEL_HINT``),
+  is for a notebook opened in Jupyter before it runs: JupyterLab and Notebook 7
+  then show this face without its script and with disabled sliders. The script
+  removes the line, and the book's ``_ext/book_html.py`` drops it from every page
+  (so the book never shows it, with or without JavaScript). The book's
   ``_config.yml`` (``nb_mime_priority_overrides``) drops the widget view for the
   HTML builder, so the book shows this face.
 * ``text/plain``: a short, deterministic ``repr`` (nbval compares it).
@@ -104,13 +110,20 @@ from decimal import Decimal
 
 import numpy as np
 
-__all__ = ["Slider", "Choice", "InteractiveFigure", "interactive", "registered"]
+__all__ = ["Slider", "Choice", "Try", "InteractiveFigure", "interactive", "registered"]
 
 MAX_VALUES_PER_CONTROL = 51
 MAX_GRID_FRAMES = 60
 PALETTE_COLORS = 64
+#: Palette of the HTML frames at PIXEL_RATIO: at twice the pixels, antialiased edges need fewer
+#: shades (measured: 24 colours take 20-25% fewer bytes than 64 and look the same at 2x).
+HIDPI_PALETTE_COLORS = 24
 DEFAULT_FIGSIZE = (6.4, 3.8)
 DEFAULT_DPI = 96
+#: The HTML frames hold this many pixels per CSS pixel (sharp on hi-DPI screens).
+PIXEL_RATIO = 2
+#: Smallest figure text a reader should meet, in CSS px, on a 390 px wide page.
+MIN_TEXT_PX = 9.0
 
 _REGISTRY: dict = {}
 
@@ -190,7 +203,8 @@ class Slider:
         extra = {} if self.is_int else {"readout_format": f".{self.decimals}f"}
         return kind(value=self.default, min=self.min, max=self.max, step=self.step,
                     description=self.label or name, continuous_update=True,
-                    style={"description_width": "initial"}, layout={"width": "min(100%, 32em)"}, **extra)
+                    style={"description_width": "initial"}, layout={"width": "min(100%, 32em)", "height": "28px"},
+                    **extra)
 
     def _snap(self, value):
         return int(round(value)) if self.is_int else round(float(value), self.decimals)
@@ -242,7 +256,8 @@ class Choice:
         import ipywidgets
 
         return ipywidgets.Dropdown(options=[(str(o), o) for o in self.options], value=self.default,
-                                   description=self.label or name, style={"description_width": "initial"})
+                                   description=self.label or name, style={"description_width": "initial"},
+                                   layout={"min_height": "28px"})
 
     def _snap(self, value):
         return value
@@ -251,54 +266,145 @@ class Choice:
         return f"Choice({self.options!r}, default={self.default!r})"
 
 
-def _thin(values, default):
-    """At most MAX_VALUES_PER_CONTROL of ``values``: every k-th, keeping the ends and the default."""
+class Try:
+    """A "things to try" item of a figure: control settings and what the figure then shows.
+
+    Parameters
+    ----------
+    settings : dict of str -> value or list of values
+        The controls the item moves and where to. A list means "move this
+        control through these values" (with the other settings held): the
+        figure must show ``phrase`` at every one of them.
+    phrase : str
+        Text the frame's caption (or alt text) must contain once the settings
+        are made: the claim the book's text makes about that frame.
+
+    The controls one item moves together are precomputed jointly in the HTML
+    face (every combination of the items' values), so a reader can make the
+    settings one after the other without the others snapping back.
+    """
+
+    def __init__(self, settings, phrase):
+        if not isinstance(settings, dict) or not settings:
+            raise TypeError(f"Try settings must be a non-empty dict of control -> value, got {settings!r}")
+        if not isinstance(phrase, str) or not phrase.strip():
+            raise TypeError(f"Try phrase must be a non-empty str, got {phrase!r}")
+        self.settings = {name: list(v) if isinstance(v, (list, tuple)) else [v] for name, v in settings.items()}
+        self.phrase = phrase
+
+    def points(self):
+        """Every combination of the settings, as dicts (one per frame the item visits)."""
+        names = list(self.settings)
+        return [dict(zip(names, combo)) for combo in itertools.product(*self.settings.values())]
+
+    def __repr__(self):
+        return f"Try({self.settings!r}, {self.phrase!r})"
+
+
+def _thin(values, default, most=MAX_VALUES_PER_CONTROL):
+    """About ``most`` of ``values``: every k-th from the first, the last, and the default.
+
+    At most ``most + 1`` values (the default may lie off the stride).
+    """
     n = len(values)
-    if n <= MAX_VALUES_PER_CONTROL:
+    if n <= most:
         return list(values)
-    stride = math.ceil((n - 1) / (MAX_VALUES_PER_CONTROL - 2))
+    stride = math.ceil((n - 1) / (most - 1))
     keep = set(range(0, n, stride)) | {n - 1, values.index(default)}
     return [values[k] for k in sorted(keep)]
 
 
-def _png_bytes(fig, optimize):
-    """Render ``fig`` with Agg and encode it as a 64-colour palette PNG (no metadata)."""
+def _png_bytes(fig, optimize, colors=PALETTE_COLORS):
+    """Render ``fig`` with Agg and encode it as a ``colors``-colour palette PNG (no metadata)."""
     from PIL import Image
 
     fig.canvas.draw()
     width, height = fig.canvas.get_width_height()
     image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba()).convert("RGB")
-    image = image.quantize(colors=PALETTE_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    image = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=optimize)
     return buffer.getvalue()
 
 
+def _svg_bytes(fig):
+    """``fig`` as SVG (text drawn as paths, no date or software name, fixed ids)."""
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "rnnlib", "svg.fonttype": "path"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def _smallest_text_pt(fig):
+    """Font size in points of the smallest visible, non-empty text of ``fig`` (None if it has no text)."""
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.get_figure() is not None]
+    return builtins.min(sizes) if sizes else None
+
+
 _CSS = (".rnnfig{margin:.5em 0 1em}.rnnfig-controls{display:grid;align-items:center;gap:.2em .75em;"
         "grid-template-columns:max-content minmax(6em,20em) auto}.rnnfig-control,.rnnfig-control label{display:contents}"
-        ".rnnfig-input{width:100%}.rnnfig-value{font-variant-numeric:tabular-nums;font-weight:600}"
+        ".rnnfig-input{width:100%;min-height:24px;margin:0;box-sizing:border-box}"
+        "select.rnnfig-input{font:inherit}"
+        ".rnnfig-value{font-variant-numeric:tabular-nums;font-weight:600}"
         ".rnnfig-note{font-size:.85em;opacity:.75;margin:.25em 0}"
+        ".rnnfig-buttons{display:flex;gap:.5em;margin:.3em 0}"
+        ".rnnfig-buttons button{min-height:24px;font:inherit;font-size:.85em;padding:.1em .6em;cursor:pointer}"
+        ".rnnfig-view{overflow-x:auto}"
         ".rnnfig-frame{display:block;max-width:100%;height:auto;background:#fff}"
-        ".rnnfig-caption{margin:.25em 0 0}")
+        ".rnnfig-caption{margin:.25em 0 0;overflow-wrap:anywhere}"
+        ".rnnfig.rnnfig-full{position:fixed;inset:0;z-index:10000;margin:0;padding:.75em;overflow:auto;"
+        "background:#fff;color:#000}"
+        ".rnnfig.rnnfig-full .rnnfig-frame{min-width:0!important;max-width:100%;max-height:calc(100vh - 4em);"
+        "width:auto;margin:0 auto}")
 
-# Swaps the frame when a slider moves; the data are in the figure's own JSON script.
+#: The kernel-free face's first line, for a notebook opened in Jupyter before its cells run
+#: (JupyterLab then shows this face with disabled sliders and without its script). The face's
+#: script removes it, and the book's ``_ext/book_html.py`` drops it from every page, so only a
+#: page that cannot move the sliders shows it.
+KERNEL_HINT = "Run this cell (Shift+Enter) to bring these sliders to life."
+_KERNEL_HINT_HTML = f'<p class="rnnfig-kernel-hint"><strong>{html.escape(KERNEL_HINT)}</strong></p>'
+
+#: The live face's caption wraps (an ipywidgets Label is one line, cut with "...").
+_LIVE_CAPTION_STYLE = "white-space:normal;overflow-wrap:anywhere;line-height:1.4;margin:.25em 0 0"
+
+
+def _live_caption_html(caption):
+    """The live face's caption as the value of an ``ipywidgets.HTML``: escaped text that wraps."""
+    return f'<div class="rnnfig-live-caption" style="{_LIVE_CAPTION_STYLE}">{html.escape(caption)}</div>'
+
+# Swaps the frame when a control moves; the data are in the figure's own JSON script.
 _JS = """(function () {
   var root = document.currentScript && document.currentScript.parentNode;
   if (!root) { return; }
+  var hint = root.querySelector(".rnnfig-kernel-hint");
+  if (hint) { hint.parentNode.removeChild(hint); }
   var data = JSON.parse(root.querySelector("script.rnnfig-data").textContent);
-  var inputs = root.querySelectorAll("input.rnnfig-input");
+  var inputs = root.querySelectorAll(".rnnfig-input");
   var outputs = root.querySelectorAll("output.rnnfig-value");
   var img = root.querySelector("img.rnnfig-frame");
   var caption = root.querySelector(".rnnfig-caption");
+  var zoom = root.querySelector("button.rnnfig-zoom");
+  function together(i, j) {
+    return data.joint.some(function (g) { return g.indexOf(i) >= 0 && g.indexOf(j) >= 0; });
+  }
   function show(moved) {
-    var k = [], i, frame, flat = 0;
-    for (i = 0; i < inputs.length; i++) {
-      if (data.mode === "one-at-a-time" && i !== moved) { inputs[i].value = data.defaults[i]; }
-      k.push(parseInt(inputs[i].value, 10));
+    var k = [], i, frame;
+    for (i = 0; i < inputs.length; i++) { k.push(parseInt(inputs[i].value, 10)); }
+    // A combination not precomputed: the controls not joint with the moved one return to
+    // their defaults, then (if still missing) all the others.
+    for (var pass = 0; pass < 2 && !(k.join(",") in data.index); pass++) {
+      for (i = 0; i < k.length; i++) {
+        if (i !== moved && (pass === 1 || !together(i, moved))) { k[i] = data.defaults[i]; }
+      }
     }
-    if (data.mode === "one-at-a-time") { frame = data.lines[moved][k[moved]]; }
-    else { for (i = 0; i < k.length; i++) { flat = flat * data.sizes[i] + k[i]; } frame = data.grid[flat]; }
+    frame = data.index[k.join(",")];
     for (i = 0; i < inputs.length; i++) {
+      inputs[i].value = k[i];
       outputs[i].textContent = data.labels[i][k[i]];
       inputs[i].setAttribute("aria-valuetext", data.labels[i][k[i]]);
     }
@@ -307,8 +413,19 @@ _JS = """(function () {
     caption.textContent = data.captions[frame];
   }
   Array.prototype.forEach.call(inputs, function (input, i) {
-    input.addEventListener("input", function () { show(i); });
+    input.addEventListener(input.tagName === "SELECT" ? "change" : "input", function () { show(i); });
   });
+  root.querySelector("button.rnnfig-reset").addEventListener("click", function () {
+    for (var i = 0; i < inputs.length; i++) { inputs[i].value = data.defaults[i]; }
+    show(0);
+  });
+  function full(on) {
+    root.classList.toggle("rnnfig-full", on);
+    zoom.textContent = on ? "Close full screen" : "Full screen";
+    zoom.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+  zoom.addEventListener("click", function () { full(!root.classList.contains("rnnfig-full")); });
+  root.addEventListener("keydown", function (e) { if (e.key === "Escape") { full(false); } });
 })();"""
 
 
@@ -326,14 +443,25 @@ class InteractiveFigure:
     figsize : tuple of float, optional
         Figure size in inches.
     dpi : int, optional
-        Dots per inch of the frames.
+        CSS pixels per inch (the HTML frames hold ``PIXEL_RATIO`` times as many).
     setup : callable, optional
         ``setup(fig) -> handles`` builds what does not change (axes, labels,
         empty artists) once per ``Figure``; ``func(handles, **params)`` then
         only updates data, texts and limits. Same pictures, faster redraws.
+    tries : sequence of Try, optional
+        The figure's "things to try" items; the HTML face precomputes every
+        combination of the controls an item moves together.
+    html_values : int, optional
+        At most about this many values per control in the HTML face (default
+        ``MAX_VALUES_PER_CONTROL``); the ends, the default and the try-items'
+        values are always kept. Fewer frames for a figure whose page would
+        otherwise exceed the book's weight budget.
+    pixel_ratio : float, optional
+        Pixels per CSS pixel of the HTML frames (default ``PIXEL_RATIO``).
     """
 
-    def __init__(self, func, controls, figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None):
+    def __init__(self, func, controls, figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None, tries=(),
+                 html_values=MAX_VALUES_PER_CONTROL, pixel_ratio=PIXEL_RATIO):
         if not callable(func):
             raise TypeError(f"func must be callable, got {type(func).__name__}")
         if setup is not None and not callable(setup):
@@ -341,7 +469,7 @@ class InteractiveFigure:
         if not controls:
             raise ValueError("controls must name at least one Slider or Choice, got none")
         for name, control in controls.items():
-            if name in ("optimize", "fig"):
+            if name in ("optimize", "fig", "scale"):
                 raise ValueError(f"control name {name!r} is reserved (a keyword of render/draw); choose another")
             if not isinstance(control, (Slider, Choice)):
                 raise TypeError(f"control {name!r} must be a Slider or a Choice, got {type(control).__name__}")
@@ -352,12 +480,29 @@ class InteractiveFigure:
             raise TypeError(f"{func.__name__}() must accept the control(s) {missing} as keyword arguments")
         self.func, self.setup = func, setup
         self.controls = dict(controls)
+        self.tries = list(tries)
+        for item in self.tries:
+            if not isinstance(item, Try):
+                raise TypeError(f"tries must hold Try items, got {type(item).__name__}")
+            for name, values in item.settings.items():
+                if name not in self.controls:
+                    raise ValueError(f"Try {item.phrase!r} sets {name!r}, which is not a control of "
+                                     f"{func.__name__}; its controls are {list(self.controls)}")
+                for value in values:
+                    self.controls[name].validate(name, value)
+                    if value not in self.controls[name].values():
+                        raise ValueError(f"Try {item.phrase!r} sets {name}={value!r}, not on its control's grid")
+        if isinstance(html_values, bool) or not isinstance(html_values, int) or html_values < 2:
+            raise ValueError(f"html_values must be an int >= 2, got {html_values!r}")
+        if not isinstance(pixel_ratio, (int, float)) or not 1 <= pixel_ratio <= 4:
+            raise ValueError(f"pixel_ratio must be a number in [1, 4], got {pixel_ratio!r}")
+        self.html_values, self.pixel_ratio = html_values, pixel_ratio
         self.figsize, self.dpi = tuple(figsize), dpi
         self.name = func.__name__
         self.qualname = f"{func.__module__}.{func.__name__}"
         self.title = (inspect.getdoc(func) or self.name).splitlines()[0].rstrip(".")
         self.__doc__ = func.__doc__
-        self._figure = None
+        self._figures = {}  # pixel ratio -> the Figure reused across frames
         self._frames = None
         self._handles = weakref.WeakKeyDictionary()  # Figure -> what setup(fig) returned
 
@@ -397,13 +542,23 @@ class InteractiveFigure:
             raise TypeError(f"{self.name}() must return a caption str or None, got {type(caption).__name__}")
         return caption or ""
 
-    def _new_figure(self):
+    def _new_figure(self, scale=1):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=self.figsize, dpi=self.dpi)
+        fig = Figure(figsize=self.figsize, dpi=self.dpi * scale)
         FigureCanvasAgg(fig)
         return fig
+
+    def _reused(self, scale):
+        if scale not in self._figures:
+            self._figures[scale] = self._new_figure(scale)
+        return self._figures[scale]
+
+    @property
+    def css_size(self):
+        """``(width, height)`` of the figure in CSS pixels (``figsize * dpi``)."""
+        return tuple(int(round(v * self.dpi)) for v in self.figsize)
 
     def __call__(self, **params):
         """A new static ``matplotlib.figure.Figure`` drawn at ``params``."""
@@ -411,50 +566,106 @@ class InteractiveFigure:
         self.draw(fig, **params)
         return fig
 
-    def render(self, optimize=True, **params):
-        """``(png_bytes, caption)`` of one frame, drawn in the figure reused across frames."""
-        if self._figure is None:
-            self._figure = self._new_figure()
-        caption = self.draw(self._figure, **params)
-        return _png_bytes(self._figure, optimize), caption
+    def render(self, optimize=True, scale=1, **params):
+        """``(png_bytes, caption)`` of one frame, drawn in the figure reused across frames.
+
+        ``scale`` is the pixel ratio: 1 for the live face, ``PIXEL_RATIO`` for the HTML frames.
+        """
+        fig = self._reused(scale)
+        caption = self.draw(fig, **params)
+        return _png_bytes(fig, optimize), caption
 
     # -- the static (HTML) face -------------------------------------------
+    def joint_groups(self):
+        """Lists of control names that a "things to try" item moves together (merged when they overlap)."""
+        groups = []
+        for item in self.tries:
+            group = set(item.settings)
+            if len(group) < 2:
+                continue
+            for other in [g for g in groups if g & group]:
+                groups.remove(other)
+                group |= other
+            groups.append(group)
+        order = list(self.controls)
+        return [sorted(g, key=order.index) for g in groups]
+
     def plan(self):
         """Which frames the HTML face holds.
 
         Returns
         -------
         dict
-            ``mode`` ("single", "grid" or "one-at-a-time"), ``values`` (per control,
-            the values its slider steps through) and ``points`` (the list of
-            parameter dicts to render, without repeats).
+            ``mode`` ("single", "grid" or "one-at-a-time"), ``names``, ``values``
+            (per control, the values its slider steps through), ``joint`` (the
+            groups of controls precomputed jointly, see :meth:`joint_groups`) and
+            ``points`` (the list of parameter dicts to render, without repeats).
         """
         names = list(self.controls)
-        values = [_thin(c.values(), c.default) for c in self.controls.values()]
+        tried = {n: [v for item in self.tries for v in item.settings.get(n, [])] for n in names}
+        values = []
+        for name, control in self.controls.items():
+            thinned = _thin(control.values(), control.default, self.html_values)
+            values.append([v for v in control.values() if v in thinned or v in tried[name]])
         if len(names) == 1:
             mode = "single"
         else:
             mode = "grid" if math.prod(map(len, values)) <= MAX_GRID_FRAMES else "one-at-a-time"
+        joint = [] if mode != "one-at-a-time" else self.joint_groups()
         if mode == "one-at-a-time":
             combos = [tuple(self.defaults[m] if m != n else v for m in names)
                       for n, vs in zip(names, values) for v in vs]
+            for group in joint:
+                # every combination of the values the items give these controls (and their defaults)
+                choices = [list(dict.fromkeys([self.defaults[n]] + tried[n])) if n in group else [self.defaults[n]]
+                           for n in names]
+                combos += list(itertools.product(*choices))
         else:
             combos = list(itertools.product(*values))
         points = list(dict.fromkeys(combos))
-        return {"mode": mode, "names": names, "values": values, "points": [dict(zip(names, p)) for p in points]}
+        return {"mode": mode, "names": names, "values": values, "joint": joint,
+                "points": [dict(zip(names, p)) for p in points]}
 
     def frames(self):
-        """The HTML face's data: plan plus ``png`` (list of bytes) and ``captions``; computed once."""
+        """The HTML face's data, computed once.
+
+        The plan plus ``images`` (list of bytes), ``format`` ("png" or "svg":
+        whichever is smaller for the default frame), ``captions`` and
+        ``smallest_text_pt`` (the smallest font size drawn in any frame).
+        """
         if self._frames is None:
             plan = self.plan()
-            rendered = [self.render(**p) for p in plan["points"]]
-            self._frames = dict(plan, png=[r[0] for r in rendered], captions=[r[1] for r in rendered])
+            fig = self._reused(self.pixel_ratio)
+            colors = PALETTE_COLORS if self.pixel_ratio < PIXEL_RATIO else HIDPI_PALETTE_COLORS
+            self.draw(fig)
+            fmt = "svg" if len(_svg_bytes(fig)) < len(_png_bytes(fig, True, colors)) else "png"
+            images, captions, smallest = [], [], []
+            for point in plan["points"]:
+                captions.append(self.draw(fig, **point))
+                images.append(_svg_bytes(fig) if fmt == "svg" else _png_bytes(fig, True, colors))
+                smallest.append(_smallest_text_pt(fig))
+            sizes = [s for s in smallest if s is not None]
+            self._frames = dict(plan, images=images, format=fmt, captions=captions,
+                                smallest_text_pt=builtins.min(sizes) if sizes else None)
         return self._frames
+
+    def min_width_css(self, smallest_pt=None):
+        """CSS width below which the smallest text would fall under ``MIN_TEXT_PX`` (at most the full width)."""
+        smallest_pt = self.frames()["smallest_text_pt"] if smallest_pt is None else smallest_pt
+        width = self.css_size[0]
+        if smallest_pt is None:
+            return 0
+        full_px = smallest_pt * self.dpi / 72  # the text's CSS size at the figure's full width
+        return builtins.min(width, int(math.ceil(width * MIN_TEXT_PX / full_px)))
 
     def _html_data(self):
         frames = self.frames()
         names, values = frames["names"], frames["values"]
-        index = {tuple(p[n] for n in names): i for i, p in enumerate(frames["points"])}
+        mime = "image/svg+xml" if frames["format"] == "svg" else "image/png"
+        position = [{v: k for k, v in enumerate(vs)} for vs in values]
+        index = {}
+        for i, point in enumerate(frames["points"]):
+            index.setdefault(",".join(str(position[c][point[n]]) for c, n in enumerate(names)), i)
         defaults = [vs.index(self.defaults[n]) for n, vs in zip(names, values)]
         data = {
             "title": self.title,
@@ -462,41 +673,61 @@ class InteractiveFigure:
             "sizes": [len(vs) for vs in values],
             "defaults": defaults,
             "labels": [[self.controls[n].format(v) for v in vs] for n, vs in zip(names, values)],
-            "frames": ["data:image/png;base64," + base64.b64encode(b).decode("ascii") for b in frames["png"]],
+            "values": values,
+            "frames": [f"data:{mime};base64," + base64.b64encode(b).decode("ascii") for b in frames["images"]],
             "captions": frames["captions"],
+            "index": index,
+            "joint": [[names.index(n) for n in g] for g in frames["joint"]],
         }
-        if frames["mode"] == "one-at-a-time":
-            data["lines"] = [[index[tuple(v if m == n else self.defaults[m] for m in names)] for v in vs]
-                             for n, vs in zip(names, values)]
+        return data, index[",".join(map(str, defaults))]
+
+    def _control_html(self, i, name, control, data):
+        esc = html.escape
+        label = esc(control.label or name)
+        default = data["defaults"][i]
+        value = esc(data["labels"][i][default])
+        if isinstance(control, Choice):
+            options = "".join(f'<option value="{k}"{" selected" if k == default else ""}>{esc(text)}</option>'
+                              for k, text in enumerate(data["labels"][i]))
+            field = f'<select class="rnnfig-input" name="{esc(name)}" aria-label="{label}">{options}</select>'
         else:
-            data["grid"] = [index[combo] for combo in itertools.product(*values)]
-        return data, index[tuple(self.defaults[n] for n in names)]
+            field = (f'<input class="rnnfig-input" type="range" name="{esc(name)}" min="0" '
+                     f'max="{data["sizes"][i] - 1}" step="1" value="{default}" aria-label="{label}" '
+                     f'aria-valuetext="{value}">')
+        return (f'<div class="rnnfig-control"><label><span>{label}</span> {field} '
+                f'<output class="rnnfig-value">{value}</output></label></div>')
 
     def to_html(self):
         """The self-contained HTML control (no external loads); see the module docstring."""
         data, first = self._html_data()
+        frames = self.frames()
         esc = html.escape
-        controls = []
-        for i, (name, control) in enumerate(self.controls.items()):
-            label = esc(control.label or name)
-            controls.append(
-                f'<div class="rnnfig-control"><label><span>{label}</span> '
-                f'<input class="rnnfig-input" type="range" name="{esc(name)}" min="0" max="{data["sizes"][i] - 1}" '
-                f'step="1" value="{data["defaults"][i]}" aria-label="{label}" '
-                f'aria-valuetext="{esc(data["labels"][i][data["defaults"][i]])}"> '
-                f'<output class="rnnfig-value">{esc(data["labels"][i][data["defaults"][i]])}</output></label></div>')
+        controls = [self._control_html(i, name, c, data) for i, (name, c) in enumerate(self.controls.items())]
         note = ""
         if data["mode"] == "one-at-a-time":
-            note = ('<p class="rnnfig-note">One slider at a time: moving a slider returns the others to '
-                    'their defaults. Run the notebook for every combination.</p>')
-        width, height = self._figure.canvas.get_width_height()
+            together = ""
+            if data["joint"]:
+                groups = " and ".join(", ".join(esc(self.controls[n].label or n) for n in g) for g in frames["joint"])
+                together = f" (except the settings of the things to try: {groups})"
+            note = ('<p class="rnnfig-note">One control at a time: moving one returns the others to '
+                    f'their defaults{together}. Run the notebook for every combination.</p>')
+        width, height = self.css_size
+        min_width = self.min_width_css(frames["smallest_text_pt"])
+        smallest = frames["smallest_text_pt"]
+        tries = [{"settings": item.settings, "phrase": item.phrase} for item in self.tries]
         payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        try_payload = esc(json.dumps(tries, separators=(",", ":")))
         return (
             f'<div class="rnnfig tex2jax_ignore mathjax_ignore" data-rnnfig="{esc(self.qualname)}" '
-            f'data-mode="{data["mode"]}"><style>{_CSS}</style>'
+            f'data-mode="{data["mode"]}" data-dpi="{self.dpi}" data-css-width="{width}" '
+            f'data-smallest-text-pt="{"" if smallest is None else f"{smallest:g}"}" '
+            f'data-tries="{try_payload}"><style>{_CSS}</style>{_KERNEL_HINT_HTML}'
             f'<div class="rnnfig-controls">{"".join(controls)}</div>{note}'
-            f'<img class="rnnfig-frame" src="{data["frames"][first]}" width="{width}" height="{height}" '
-            f'alt="{esc(data["title"] + ": " + data["captions"][first])}">'
+            '<div class="rnnfig-buttons"><button type="button" class="rnnfig-reset">Reset</button>'
+            '<button type="button" class="rnnfig-zoom" aria-pressed="false">Full screen</button></div>'
+            f'<div class="rnnfig-view"><img class="rnnfig-frame" src="{data["frames"][first]}" width="{width}" '
+            f'height="{height}" style="min-width:{min_width}px" '
+            f'alt="{esc(data["title"] + ": " + data["captions"][first])}"></div>'
             f'<p class="rnnfig-caption">{esc(data["captions"][first])}</p>'
             f'<script type="application/json" class="rnnfig-data">{payload}</script>'
             f"<script>{_JS}</script></div>"
@@ -504,25 +735,37 @@ class InteractiveFigure:
 
     # -- the live (Jupyter) face ------------------------------------------
     def widget(self):
-        """Live ipywidgets controls and an ``Image`` redrawn on every change."""
+        """Live ipywidgets controls, a Reset button and an ``Image`` redrawn on every change."""
         import ipywidgets
 
         sliders = {name: c._live_widget(name) for name, c in self.controls.items()}
         png, caption = self.render(optimize=False)
-        width = self._figure.canvas.get_width_height()[0]
+        width = self.css_size[0]
         image = ipywidgets.Image(value=png, format="png", layout={"width": f"{width}px", "max_width": "100%",
                                                                   "height": "auto"})
-        text = ipywidgets.Label(value=caption)
+        text = ipywidgets.HTML(value=_live_caption_html(caption), layout={"max_width": f"{width}px"})
+        reset = ipywidgets.Button(description="Reset", tooltip="Every control back to its default",
+                                  layout={"width": "auto", "min_height": "28px"})
 
         def redraw(change=None):
             params = {n: self.controls[n]._snap(s.value) for n, s in sliders.items()}
-            image.value, text.value = self.render(optimize=False, **params)
+            image.value, caption = self.render(optimize=False, **params)
+            text.value = _live_caption_html(caption)
+
+        def reset_all(button=None):
+            for n, s in sliders.items():
+                s.unobserve(redraw, names="value")
+                s.value = self.controls[n].default
+                s.observe(redraw, names="value")
+            redraw()
 
         for slider in sliders.values():
             slider.observe(redraw, names="value")
-        box = ipywidgets.VBox([ipywidgets.HBox(list(sliders.values()), layout={"flex_flow": "row wrap"}),
+        reset.on_click(reset_all)
+        box = ipywidgets.VBox([ipywidgets.HBox(list(sliders.values()) + [reset], layout={"flex_flow": "row wrap"}),
                                image, text])
         box.redraw = redraw
+        box.reset = reset_all
         box.sliders = sliders
         return box
 
@@ -537,7 +780,8 @@ class InteractiveFigure:
         return f"<InteractiveFigure {self.name}: {controls}>"
 
 
-def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None, **controls):
+def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None, tries=(), html_values=MAX_VALUES_PER_CONTROL,
+                pixel_ratio=PIXEL_RATIO, **controls):
     """Decorator: declare and register an interactive figure.
 
     Parameters
@@ -547,6 +791,10 @@ def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None, **controls
     setup : callable, optional
         ``setup(fig) -> handles``, see :class:`InteractiveFigure`; the decorated
         function then receives the handles instead of the figure.
+    tries : sequence of Try, optional
+        The figure's "things to try" items (see :class:`Try`).
+    html_values, pixel_ratio : optional
+        Fewer frames or pixels in the HTML face, see :class:`InteractiveFigure`.
     **controls : Slider or Choice
         One control per keyword parameter of the plotting function, in display order.
 
@@ -557,7 +805,8 @@ def interactive(figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None, **controls
     """
 
     def decorate(func):
-        figure = InteractiveFigure(func, controls, figsize=figsize, dpi=dpi, setup=setup)
+        figure = InteractiveFigure(func, controls, figsize=figsize, dpi=dpi, setup=setup, tries=tries,
+                                   html_values=html_values, pixel_ratio=pixel_ratio)
         _REGISTRY[figure.qualname] = figure
         return figure
 

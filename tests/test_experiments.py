@@ -117,7 +117,9 @@ def test_chapter6_figures_draw_the_results(tiny_sweep):
     assert len(fig.axes[0].lines) == 2
     writes = ch06.memory_writes({"LSTM |C|": np.arange(6.0), "GRU |h|": np.ones(6)}, marked=(1, 4))
     assert len(writes.axes) == 2
-    assert writes._repr_png_().startswith(b"\x89PNG")  # shown as a PNG in a notebook
+    png, size = writes._repr_png_()  # shown as a PNG in a notebook, twice as many pixels as CSS pixels
+    assert png.startswith(b"\x89PNG") and size == {"width": round(writes.get_figwidth() * writes.dpi),
+                                                    "height": round(writes.get_figheight() * writes.dpi)}
     gates = ch06.lstm_gates(np.full(6, 0.1), np.full(6, 0.99), np.arange(6.0), marked=(1, 4), unit=3)
     assert len(gates.axes) == 3 and np.allclose(gates.axes[1].lines[0].get_ydata(), 0.99)
 

@@ -157,11 +157,11 @@ def test_the_axes_check_sees_data_outside():
 @pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.qualname)
 def test_html_frames_draw_cleanly_and_fit_the_budget(figure, strict):
     frames = figure.frames()
-    total = sum(map(len, frames["png"]))
+    total = sum(map(len, frames["images"]))
     assert total < MAX_FRAME_BYTES, (
-        f"{figure.qualname}: {len(frames['png'])} frames take {total:,} bytes, over {MAX_FRAME_BYTES:,}; "
+        f"{figure.qualname}: {len(frames['images'])} frames take {total:,} bytes, over {MAX_FRAME_BYTES:,}; "
         "use fewer slider steps or a smaller figure")
-    assert len(frames["png"]) == len(frames["points"])
+    assert len(frames["images"]) == len(frames["points"])
 
 
 @pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.qualname)

@@ -2,7 +2,7 @@
 
 Core: every top-level module of ``rnnlib`` except the teaching ones (cells, heads,
 losses, optim, clip, train, model, data, io, interop, gradcheck, ...), and the
-package itself. Teaching: ``rnnlib.figures``, ``widgets``, ``experiments`` and
+package itself. Teaching: ``rnnlib.figures``, ``widgets``, ``gradient_flow``, ``experiments`` and
 ``adding_runs`` (chapter 6's runs), ``pretrained`` and ``pretrained_seq2seq``,
 ``check`` (and ``classroom`` while it lives here). Each core module
 is imported in a fresh interpreter, which must then hold no teaching module and
@@ -19,7 +19,7 @@ import pytest
 import rnnlib
 
 PACKAGE = pathlib.Path(rnnlib.__file__).parent
-TEACHING = ("figures", "widgets", "experiments", "adding_runs", "pretrained", "pretrained_seq2seq", "check", "classroom")
+TEACHING = ("figures", "widgets", "gradient_flow", "experiments", "adding_runs", "pretrained", "pretrained_seq2seq", "check", "classroom")
 FORBIDDEN = tuple(f"rnnlib.{t}" for t in TEACHING) + ("classroom", "matplotlib", "ipywidgets", "IPython", "torch")
 CORE = ["rnnlib"] + sorted(
     f"rnnlib.{p.stem}" for p in PACKAGE.glob("*.py")

@@ -33,6 +33,12 @@ def test_retrain_writes_files_that_load(tmp_path, monkeypatch):
     sweep = ps.load_sweep(tmp_path)
     assert sweep["accuracy"].shape == (2, 2, len(ps.SWEEP_LENGTHS)) and sweep["seeds"].tolist() == [3, 4]
     assert set(ps.load_copy_models(tmp_path)) == {"plain", "attention"}
+    assert ps.main(["--only", "sweep", "--variant", "self_attention", "--steps", "2", "--seeds", "3",
+                    "--out", str(tmp_path)]) == 0
+    sa = ps.load_self_attention_sweep(tmp_path)
+    assert sa["accuracy"].shape == (1, len(ps.SWEEP_LENGTHS)) and sa["loss"].shape == (1, 2)
+    loaded = ps.load_self_attention_model(tmp_path)
+    assert loaded.model.encoder_kind == "self_attention" and "enc.E" in loaded.params
     src, tgt, _ = ps.date_test_set()
     acc = ps.date_accuracy(models["attention"].model, models["attention"].params, src[:5], tgt[:5])
     assert 0.0 <= acc <= 1.0

@@ -68,3 +68,20 @@ def test_bad_input():
     with pytest.raises(ValueError, match="T: expected a positive int"):
         positional_encoding(0, 4)
     assert sa.num_params() == sum(v.size for v in p.values()) and "SelfAttention" in repr(sa)
+
+
+def test_explicit_positions():
+    """``positions`` picks rows of the encoding table; the default is t = 0..T-1."""
+    rng = np.random.default_rng(3)
+    sa = SelfAttention(D, d)
+    p = sa.init(rng)
+    X = rng.normal(size=(T, B, D))
+    default = sa.forward(p, X)[0]
+    np.testing.assert_array_equal(sa.forward(p, X, positions=np.repeat(np.arange(T)[:, None], B, 1))[0], default)
+    shifted = np.repeat(np.arange(T)[:, None] + 2, B, 1)
+    Z = sa.forward(p, X, positions=shifted)[1]["Z"]
+    np.testing.assert_allclose(Z[:, 1] - X[:, 1], positional_encoding(T + 2, D)[2:])
+    with pytest.raises(ValueError, match="positions"):
+        sa.forward(p, X, positions=np.zeros((T, B + 1), int))
+    with pytest.raises(ValueError, match="positions"):
+        sa.forward(p, X, positions=np.zeros((T, B)))

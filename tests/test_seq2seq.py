@@ -153,3 +153,48 @@ def test_translate_and_bad_input():
         model.decoder_step(params, np.array([BOS]), np.zeros((1, 4)))
     assert model.num_params() == sum(v.size for v in params.values())
     assert "attention='dot'" in repr(model)
+
+
+@pytest.mark.parametrize("attention", ["additive", "dot"])
+def test_self_attention_encoder_gradients(attention):
+    """Chapter 9's self-attention encoder: every gradient, embedding and residual included."""
+    rng = np.random.default_rng(6)
+    model = Seq2Seq(COPY_VOCAB.size, COPY_VOCAB.size, 4, attention=attention, attn_size=3,
+                    encoder="self_attention")
+    params = model.init(rng)
+    assert set(model.param_shapes()) >= {"enc.E", "enc.W_q", "enc.W_k", "enc.W_v"}
+    batch = make_batch(["abca", "j", "ee"], ["acba", "j", "eej"], COPY_VOCAB, COPY_VOCAB)  # "a" repeated
+    loss, grads = model.loss_and_grads(params, batch)
+    assert set(grads) == set(params)
+    for key in params:
+        def f(x, key=key):
+            return model.loss_and_grads(dict(params, **{key: x}), batch)[0]
+        assert rel_error(grads[key], numerical_gradient(f, params[key], eps=1e-4)) < 1e-7, key
+
+
+def test_self_attention_encoder_padding_positions_and_bad_input():
+    """Left padding changes nothing: positions are counted from the first real character."""
+    rng = np.random.default_rng(7)
+    model = Seq2Seq(COPY_VOCAB.size, COPY_VOCAB.size, 5, attention="additive", encoder="self_attention")
+    params = model.init(rng)
+    both = make_batch(["abcd", "ab"], ["dcba", "ba"], COPY_VOCAB, COPY_VOCAB)
+    together = model.forward(params, both)[0]
+    for b, (s, t) in enumerate([("abcd", "dcba"), ("ab", "ba")]):
+        alone = model.forward(params, make_batch([s], [t], COPY_VOCAB, COPY_VOCAB))[0]
+        np.testing.assert_allclose(together[:len(t) + 1, b], alone[:, 0], atol=1e-12)
+    # greedy on the padded batch equals greedy on each source alone
+    ids, _ = model.greedy(params, both.src, both.src_mask, max_len=6)
+    alone_ids, _ = model.greedy(params, both.src[2:, 1:], both.src_mask[2:, 1:], max_len=6)
+    np.testing.assert_array_equal(ids[:len(alone_ids), 1], alone_ids[:, 0])
+    # the order of the source matters (positional encodings), unlike a bag of characters
+    H1, _ = model.encode(params, make_batch(["ab"], ["ab"], COPY_VOCAB, COPY_VOCAB).src)
+    H2, _ = model.encode(params, make_batch(["ba"], ["ab"], COPY_VOCAB, COPY_VOCAB).src)
+    assert not np.allclose(H1[0], H2[1])
+    assert "encoder='self_attention'" in repr(model)
+    assert model.num_params() == sum(v.size for v in params.values())
+    with pytest.raises(ValueError, match="attention"):
+        Seq2Seq(5, 5, 4, encoder="self_attention")
+    with pytest.raises(ValueError, match="encoder"):
+        Seq2Seq(5, 5, 4, attention="dot", encoder="lstm")
+    with pytest.raises(ValueError, match="src_mask"):
+        model.encode(params, both.src, both.src_mask[:, :1])

@@ -1,4 +1,5 @@
 """rnnlib.widgets: declaring interactive figures, their frames, their two faces."""
+import html
 import io
 import json
 import re
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from rnnlib import widgets
-from rnnlib.widgets import Choice, InteractiveFigure, Slider
+from rnnlib.widgets import Choice, InteractiveFigure, Slider, Try
 
 
 def _labelled(fig, *, a, b, kind="line"):
@@ -23,8 +24,8 @@ def _labelled(fig, *, a, b, kind="line"):
     return f"a={a} b={b} kind={kind}"
 
 
-def make(**controls):
-    return InteractiveFigure(_labelled, controls, figsize=(3, 2), dpi=50)
+def make(tries=(), **controls):
+    return InteractiveFigure(_labelled, controls, figsize=(3, 2), dpi=50, tries=tries)
 
 
 SMALL_GRID = dict(a=Slider(-2, 2, 1, default=0), b=Slider(0.0, 1.5, 0.5, default=0.5))  # 5 x 4 = 20 frames
@@ -106,7 +107,8 @@ def test_choice_options_default_and_errors():
 def test_thinning_keeps_ends_and_default():
     values = list(range(101))
     thin = widgets._thin(values, 37)
-    assert len(thin) <= widgets.MAX_VALUES_PER_CONTROL
+    assert len(thin) <= widgets.MAX_VALUES_PER_CONTROL + 1  # the default may lie off the stride
+    assert widgets._thin(list(range(13)), 7, most=7) == [0, 2, 4, 6, 7, 8, 10, 12]
     assert thin[0] == 0 and thin[-1] == 100 and 37 in thin and thin == sorted(thin)
     assert widgets._thin(values[:51], 3) == values[:51]
 
@@ -177,11 +179,11 @@ def test_render_is_deterministic_palette_png_without_metadata_and_reuses_one_fig
 
     fig = make(**SMALL_GRID)
     png1, caption = fig.render(a=1, b=1.0)
-    reused = fig._figure
+    reused = fig._figures[1]
     png2, _ = fig.render(a=1, b=1.0)
     fig.render(a=-2)
     assert png1 == png2 and caption == "a=1 b=1.0 kind=line"
-    assert fig._figure is reused and len(reused.axes) == 1
+    assert fig._figures[1] is reused and len(reused.axes) == 1
     image = Image.open(io.BytesIO(png1))
     assert image.format == "PNG" and image.mode == "P" and image.size == (150, 100)
     assert b"tEXt" not in png1 and b"Software" not in png1 and b"tIME" not in png1
@@ -205,7 +207,7 @@ def test_setup_runs_once_per_figure_and_gives_the_same_pictures():
     plain = make(**SMALL_GRID)
     for params in ({"a": 2}, {"a": -2, "b": 1.5}, {}):
         assert fast.render(**params) == plain.render(**params)
-    assert len(calls) == 1 and len(fast._figure.axes) == 1
+    assert len(calls) == 1 and len(fast._figures[1].axes) == 1
     fast(a=1)
     assert len(calls) == 2
     with pytest.raises(TypeError, match="setup"):
@@ -251,14 +253,53 @@ def test_html_face_is_self_contained_and_indexes_the_right_frames(controls):
     if data["mode"] == "grid":
         for i, a in enumerate(values[0]):
             for j, b in enumerate(values[1]):
-                frame = data["grid"][i * data["sizes"][1] + j]
+                frame = data["index"][f"{i},{j}"]
                 assert data["captions"][frame] == f"a={a} b={b} kind=line"
     else:
-        assert "One slider at a time" in text
+        assert "One control at a time" in text
+        da, db = data["defaults"]
         for i, a in enumerate(values[0]):
-            assert data["captions"][data["lines"][0][i]] == f"a={a} b={controls['b'].default} kind=line"
+            assert data["captions"][data["index"][f"{i},{db}"]] == f"a={a} b={controls['b'].default} kind=line"
         for j, b in enumerate(values[1]):
-            assert data["captions"][data["lines"][1][j]] == f"a={controls['a'].default} b={b} kind=line"
+            assert data["captions"][data["index"][f"{da},{j}"]] == f"a={controls['a'].default} b={b} kind=line"
+        assert len(data["index"]) == len(values[0]) + len(values[1]) - 1  # no combination precomputed
+
+
+def test_try_items_are_checked_and_their_controls_precomputed_jointly():
+    with pytest.raises(ValueError, match="not a control"):
+        make(**LARGE, tries=[Try({"zz": 1}, "x")])
+    with pytest.raises(ValueError, match="must be in"):
+        make(**LARGE, tries=[Try({"a": 99}, "x")])
+    with pytest.raises(TypeError, match="phrase"):
+        Try({"a": 1}, "")
+    fig = make(**LARGE, tries=[Try({"a": 2, "b": [0.0, 1.5]}, "a=2"), Try({"a": 1}, "a=1")])
+    assert fig.joint_groups() == [["a", "b"]]
+    points = {tuple(p.values()) for p in fig.plan()["points"]}
+    for a in (LARGE["a"].default, 2):  # every combination of the item's values and the defaults
+        for b in (LARGE["b"].default, 0.0, 1.5):
+            assert (a, b) in points
+    _, data = _html_data(fig.to_html())
+    values = data["values"]
+    key = f"{values[0].index(2)},{values[1].index(1.5)}"
+    assert data["captions"][data["index"][key]] == "a=2 b=1.5 kind=line"
+    assert data["joint"] == [[0, 1]]
+
+
+def test_html_face_has_reset_zoom_select_and_hidpi_frames():
+    import base64
+
+    from PIL import Image
+
+    fig = make(a=Slider(0, 2, 1, default=1), b=Slider(0, 1, 1, default=0), kind=Choice(["line", "dots"]))
+    text = fig.to_html()
+    parsed, data = _html_data(text)
+    tags = [t for t, _ in parsed.tags]
+    assert "select" in tags and tags.count("input") == 2  # the choice is a dropdown, not a range
+    assert 'class="rnnfig-reset"' in text and 'class="rnnfig-zoom"' in text
+    img = [a for t, a in parsed.tags if t == "img"][0]
+    png = Image.open(io.BytesIO(base64.b64decode(img["src"].split(",", 1)[1])))
+    assert png.size == (int(img["width"]) * 2, int(img["height"]) * 2)  # PIXEL_RATIO pixels per CSS pixel
+    assert float(parsed.tags[0][1]["data-smallest-text-pt"]) > 0
 
 
 def test_html_escapes_labels_and_closing_tags_in_captions():
@@ -270,13 +311,22 @@ def test_html_escapes_labels_and_closing_tags_in_captions():
     assert _html_data(text)[1]["captions"] == ["</script><b>"] * 2
 
 
+def test_html_face_says_to_run_the_cell_and_its_script_removes_that_line():
+    text = make(**SMALL_GRID).to_html()
+    hint = f'<p class="rnnfig-kernel-hint"><strong>{widgets.KERNEL_HINT}</strong></p>'
+    assert text.count(hint) == 1 and text.index(hint) < text.index('class="rnnfig-controls"')
+    assert "Run this cell" in widgets.KERNEL_HINT
+    assert 'root.querySelector(".rnnfig-kernel-hint")' in text and "removeChild(hint)" in text
+
+
 def test_choice_control_in_html_and_live():
     fig = make(a=Slider(0, 2, 1, default=1), b=Slider(0, 1, 1, default=0), kind=Choice(["line", "dots"]))
     parsed, data = _html_data(fig.to_html())
     assert data["mode"] == "grid" and data["labels"][2] == ["line", "dots"] and len(data["frames"]) == 12
+    assert [a["value"] for t, a in parsed.tags if t == "option"] == ["0", "1"]
     box = fig.widget()
     box.sliders["kind"].value = "dots"
-    assert box.children[-1].value == "a=1 b=0 kind=dots"
+    assert caption_text(box.children[-1]) == "a=1 b=0 kind=dots"
 
 
 # -- the live face and the MIME bundle --------------------------------------
@@ -287,9 +337,25 @@ def test_widget_redraws_on_change():
     image, caption = box.children[1], box.children[2]
     before = image.value
     box.sliders["a"].value = 2
-    assert image.value != before and caption.value == "a=2 b=0.5 kind=line"
+    assert image.value != before and caption_text(caption) == "a=2 b=0.5 kind=line"
     box.sliders["b"].value = 1.0000000000000002  # float slider noise snaps to the grid
-    assert caption.value == "a=2 b=1.0 kind=line"
+    assert caption_text(caption) == "a=2 b=1.0 kind=line"
+
+
+def caption_text(widget):
+    """The text of the live face's caption widget (an ipywidgets.HTML holding one escaped div)."""
+    match = re.fullmatch(r'<div class="rnnfig-live-caption" style="([^"]*)">([^<]*)</div>', widget.value)
+    assert match, widget.value
+    assert "white-space:normal" in match[1], "the caption must wrap"
+    return html.unescape(match[2])
+
+
+def test_live_caption_is_escaped_and_wraps():
+    fig = make(**SMALL_GRID)
+    box = fig.widget()
+    fig.func = lambda fig_, **p: "J < 0.5 & h_20 > 0 " + "long " * 60
+    box.sliders["a"].value = 2
+    assert caption_text(box.children[2]) == "J < 0.5 & h_20 > 0 " + "long " * 60
 
 
 def test_mime_bundle_has_both_faces_and_a_stable_text():
@@ -307,3 +373,13 @@ def test_import_needs_numpy_only():
             "heavy = [m for m in ('matplotlib', 'ipywidgets', 'PIL') if m in sys.modules]\n"
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_widget_reset_returns_every_control_to_its_default():
+    fig = make(**SMALL_GRID)
+    box = fig.widget()
+    box.sliders["a"].value, box.sliders["b"].value = 2, 1.5
+    box.reset()
+    assert [s.value for s in box.sliders.values()] == [0, 0.5]
+    assert caption_text(box.children[2]) == "a=0 b=0.5 kind=line"
+    assert box.children[0].children[-1].description == "Reset"

@@ -24,7 +24,7 @@ import numpy as np
 from rnnlib.activations import sigmoid
 from rnnlib.heads import Head
 from rnnlib.rnn import RNN
-from rnnlib.widgets import Slider, interactive
+from rnnlib.widgets import Slider, Try, interactive
 
 __all__ = ["predictor_values", "stock_predictor", "activation_compare"]
 
@@ -131,6 +131,7 @@ def _predictor_setup(fig):
     figsize=(8.0, 3.1),
     dpi=84,
     setup=_predictor_setup,
+    html_values=7,  # the HTML face: weights in steps of 1 (and the defaults): the page stays within its budget
     W_1=Slider(**_PARAM, default=1.0, label="W\u2081 (input weight)"),
     W_2=Slider(**_PARAM, default=0.5, label="W\u2082 (recurrent weight)"),
     b=Slider(**_PARAM, default=-0.5, label="b (hidden bias)"),
@@ -139,6 +140,9 @@ def _predictor_setup(fig):
     X_1=Slider(**_PRICE, default=0.25, label="X\u2081 (price, day 1)"),
     X_2=Slider(**_PRICE, default=0.5, label="X\u2082 (price, day 2)"),
     X_3=Slider(**_PRICE, default=0.75, label="X\u2083 (price, day 3)"),
+    # "Things to try" 1: with W_2 = 0 the day-1 price (any of its values) leaves the prediction unchanged.
+    tries=[Try({"W_2": 0.0, "X_1": [0.0, 0.25, 0.5, 0.75, 1.0]},
+               f"predicted price for day 4: {predictor_values(1.0, 0.0, 2.0, -0.5, -1.0, 0.0, 0.5, 0.75)['output']:.4f}")],
 )
 def stock_predictor(h, *, W_1, W_2, b, W_3, b_3, X_1, X_2, X_3):
     """The 3-day stock-price predictor unrolled in time, with every value."""
@@ -176,6 +180,7 @@ def _activation_setup(fig):
     figsize=(7.2, 3.4),
     dpi=84,
     setup=_activation_setup,
+    html_values=6,  # the HTML face: z in steps of 2 (and 0): the page stays within its weight budget
     z=Slider(-5.0, 5.0, 0.5, default=0.0, label="pre-activation z"),
 )
 def activation_compare(h, *, z):

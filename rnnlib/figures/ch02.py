@@ -219,7 +219,7 @@ def _w3_setup(fig):
     left.plot([2.0], [w3_loss_and_grad(2.0)[0]], "s", color="C3", ms=7, label="start W\u2083 = 2")
     left.set(xlim=(grid[0], grid[-1]), ylim=(0.0, 0.2), xlabel="output weight W\u2083", ylabel="training loss J",
              xticks=range(-4, 5, 2), yticks=[0, 0.05, 0.1, 0.15, 0.2])
-    left.legend(loc="upper right", fontsize=8)
+    left.legend(loc="upper center", fontsize=8)  # clear of J(W_3), which is high at both ends
     (losses,) = right.plot([], [], "-o", color="C1", ms=3)
     right.set(xlabel="step", ylabel="J", ylim=(0.0, 0.2), xlim=(-0.5, W3_STEPS + 0.5),
               xticks=range(0, W3_STEPS + 1, 4), yticks=[0, 0.1, 0.2])

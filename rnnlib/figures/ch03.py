@@ -12,7 +12,7 @@ convention; ``^T`` is the transpose)::
     as in RNN.backward)
 
 * :data:`gradient_through_time`: the scalar case. A linear RNN multiplies by
-  ``W_2`` at every step (``W_2**k``, computed by :func:`rnnlib.figures.demo.gradient_factors`);
+  ``W_2`` at every step (``W_2**k``, computed by :func:`rnnlib.gradient_flow.gradient_factors`);
   a tanh RNN by ``W_2 tanh'(a_t)`` (:func:`scalar_tanh_factors`), never more
   than ``W_2``. Both in float64, as backpropagation computes them, next to
   the exact size, with the float64 overflow and underflow limits marked.
@@ -39,10 +39,13 @@ import numpy as np
 
 from rnnlib.clip import clip_by_global_norm
 from rnnlib.figures.common import CELL_COLORS
-from rnnlib.figures.demo import LOG10_MAX, LOG10_MIN, Y_LIMIT, gradient_factors
+from rnnlib.gradient_flow import ACT_GRAD, LOG10_MAX, LOG10_MIN, gradient_factors, lag_norms
 from rnnlib.losses import mse
 from rnnlib.rnn import RNN
-from rnnlib.widgets import Slider, interactive
+from rnnlib.widgets import Slider, Try, interactive
+
+#: gradient_through_time draws on -Y_LIMIT .. Y_LIMIT (log10 of the factor).
+Y_LIMIT = 360
 
 __all__ = [
     "scalar_tanh_factors", "gradient_through_time",
@@ -149,6 +152,15 @@ def _setup_through_time(fig):
     W_2=Slider(0.1, 4.0, 0.1, default=4.0, label="recurrent weight W_2"),
     T=Slider(50, 600, 50, default=100, label="sequence length T"),
     setup=_setup_through_time,
+    # the chapter's "things to try" and what the caption then says; W_2 in steps of 0.4 and T of
+    # 100 in the HTML face (plus the defaults and the values tried): the page stays within its budget
+    tries=[
+        Try({"W_2": 4.0, "T": 100}, "W_2^100 is 1.607e+60 in float64 (exactly 10^60.2)"),
+        Try({"T": 550}, "W_2^550 is inf in float64"),
+        Try({"W_2": 1.0}, "W_2^100 is 1 in float64"),
+        Try({"W_2": 0.2}, "W_2^100 is 1.268e-70 in float64"),
+    ],
+    html_values=11,
 )
 def gradient_through_time(handles, *, W_2, T):
     """The gradient through k steps of a scalar RNN, linear and tanh, in float64."""
@@ -178,14 +190,6 @@ def gradient_through_time(handles, *, W_2, T):
 
 
 # ---------------------------------------------------------------- the matrix case
-
-#: act'(a_t) written from h_t = act(a_t), for each activation of :class:`RNN`.
-ACT_GRAD = {
-    "tanh": lambda h: 1 - h**2,
-    "sigmoid": lambda h: h * (1 - h),
-    "relu": lambda h: (h > 0).astype(h.dtype),
-    "identity": np.ones_like,
-}
 
 #: Sizes of :data:`gradient_vs_lag`: inputs, hidden units, steps, sequences, random networks per rho.
 LAG_SIZES = {"D": 4, "H": 32, "T": 100, "B": 16, "nets": 6}
@@ -219,39 +223,6 @@ def random_rnn(rng, rho, activation="tanh", D=4, H=32):
     W = rng.standard_normal((H, H)) / np.sqrt(H)
     cell.views(params)["W^h"][...] = W * (rho / np.max(np.abs(np.linalg.eigvals(W))))
     return cell, params
-
-
-def lag_norms(cell, params, X, dJ_dhT):
-    """Norms of ``dJ/dh_{T-k}`` for k = 0 .. T, from a loss on the last state only.
-
-    Going back one step at a time (the line of ``RNN.backward``)::
-
-        dJ/dh_{t-1} = (dJ/dh_t * act'(a_t)) @ W^h        (tanh: act'(a_t) = 1 - h_t**2)
-
-    Parameters
-    ----------
-    cell : RNN
-    params : dict
-        The cell's parameters.
-    X : ndarray, shape (T, B, D)
-        Inputs.
-    dJ_dhT : ndarray, shape (B, H)
-        Gradient of the loss on the last state ``h_T``.
-
-    Returns
-    -------
-    ndarray, shape (T+1, B)
-        Row k: ``||dJ/dh_{T-k}||`` of every sequence (row T is the initial state ``h_0``).
-    """
-    H_seq, _ = cell.forward(params, X)
-    d_act = ACT_GRAD[cell.activation](H_seq)  # act'(a_t) from h_t, as RNN.backward
-    W_h = cell.views(params)["W^h"]
-    g = np.array(dJ_dhT, dtype=float)
-    norms = [np.linalg.norm(g, axis=1)]
-    for t in reversed(range(len(X))):
-        g = (g * d_act[t]) @ W_h  # one Jacobian back: diag(act'(a_t)) W^h
-        norms.append(np.linalg.norm(g, axis=1))
-    return np.array(norms)
 
 
 @functools.lru_cache(maxsize=32)
@@ -326,6 +297,7 @@ def _setup_vs_lag(fig):
     figsize=(6.4, 3.6),
     rho=RHO_SLIDER,
     setup=_setup_vs_lag,
+    html_values=8,  # every 0.3 (and 1) in the HTML face: the page stays within its weight budget
 )
 def gradient_vs_lag(handles, *, rho):
     """Measured gradient norm against time lag, for random RNNs."""
@@ -427,6 +399,7 @@ def _show_step(h, ax, w_0, loss_0, w_1, loss_1, text):
     figsize=(6.4, 3.6),
     w_0=Slider(1.85, 2.05, 0.01, default=1.95, label="starting weight w"),
     setup=_setup_cliff,
+    html_values=6,  # every 0.04 (and the default) in the HTML face: the page stays within its weight budget
 )
 def cliff_step(handles, *, w_0):
     """One gradient step near a cliff, without and with clipping."""
@@ -578,6 +551,16 @@ def _setup_states(fig):
     figsize=(6.4, 3.6),
     w=Slider(1.93, 1.97, 0.0025, default=1.95, label="recurrent weight w"),
     setup=_setup_states,
+    # the chapter's "things to try" and what the caption then says (the HTML face holds these
+    # values and every 0.01: the page stays within its weight budget)
+    tries=[
+        Try({"w": 1.94}, "escapes at step 37"),
+        Try({"w": 1.95}, "h_50 = -0.680, and it escapes at step 76"),
+        Try({"w": 1.96}, "a negative stable state traps it"),
+        Try({"w": 1.945}, "escapes at step 47"),
+        Try({"w": 1.9475}, "escapes at step 57"),
+    ],
+    html_values=5,
 )
 def cliff_states(handles, *, w):
     """The state of the cliff unit against time: it lingers near the ghost, then escapes or is trapped."""

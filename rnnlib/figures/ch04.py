@@ -21,56 +21,45 @@ and the candidate is ``C~_t = tanh(3 * value)``::
 
 Every number drawn comes from :meth:`rnnlib.lstm.LSTM.forward`.
 
-:func:`state_gradients` measures the gradient on the state at every step with
-rnnlib's ``backward`` alone: one step at a time from the last, passing
-``dfinal_state`` back (the truncated-BPTT interface with chunks of one step);
-chapter 5 reuses it and :func:`plot_gradient_flow`.
+The gradient-flow figure draws :func:`rnnlib.gradient_flow.flow_norms`: the
+gradient on the state at every step with rnnlib's ``backward`` alone, one step
+at a time from the last, passing ``dfinal_state`` back (the truncated-BPTT
+interface with chunks of one step); chapter 5 draws the same task. Helpers
+shared with chapter 5 live in :mod:`rnnlib.figures.common`.
 """
 import functools
 
 import numpy as np
 
-from rnnlib._cell import make_trace
-from rnnlib.figures.common import CELL_COLORS
+from rnnlib.figures.common import (
+    SEQUENCES,
+    sub,
+    sup,
+    STYLES,
+    T_EXPLORER,
+    explorer_axes,
+    explorer_inputs,
+    flow_axes,
+    hand_params,
+    show_flow,
+    show_inputs,
+)
+from rnnlib.gradient_flow import FLOW, flow_norms
 from rnnlib.lstm import LSTM
-from rnnlib.rnn import RNN
-from rnnlib.widgets import Choice, Slider, interactive
+from rnnlib.widgets import Choice, Slider, Try, interactive
 
 __all__ = [
-    "SEQUENCES",
     "explorer_cell",
-    "hand_params",
-    "explorer_inputs",
     "explorer_trace",
-    "explorer_axes",
-    "show_inputs",
     "gate_explorer",
     "cell_diagram",
     "lstm_cell_artists",
     "show_lstm_values",
     "draw_lstm_cell",
-    "state_gradients",
-    "gradient_norms",
-    "FLOW",
-    "STYLES",
     "DIAGRAM",
-    "flow_setup",
-    "flow_cell",
-    "flow_norms",
-    "flow_axes",
-    "freeze_label_positions",
-    "show_flow",
     "gradient_flow",
 ]
 
-T_EXPLORER = 20
-#: The input sequences of the explorer: name -> list of (step, value) written with marker 1.
-SEQUENCES = {
-    "write +1": [(3, 1.0)],
-    "write +1, then -1": [(3, 1.0), (12, -1.0)],
-    "noisy values, two writes": [(3, 1.0), (12, -1.0)],
-}
-_NOISE_SEED = 4
 #: Half-height of the states panel per sequence (default 1.15): with noise, an open input gate
 #: adds tanh(3 * value) at unmarked steps too, and |C_t| reaches 2.25 (b_i = 4, b_f = 6).
 STATE_LIMITS = {"noisy values, two writes": 2.4}
@@ -98,123 +87,6 @@ def explorer_cell(b_i=-2.0, b_f=2.0, b_o=2.0):
         "W_c^x": [3.0, 0.0],  # the candidate is tanh(3 * value)
         "b_i": b_i, "b_f": b_f, "b_o": b_o,
     })
-
-
-def hand_params(cell, values):
-    """Parameters of ``cell`` that are 0 except the named views.
-
-    Parameters
-    ----------
-    cell : RNN, LSTM or GRU
-    values : dict
-        Book name of a view (``cell.views``) -> value written into it.
-
-    Returns
-    -------
-    dict
-        ``{"W": (G*H, D+H), "b": (G*H,)}`` (float64), with ``values`` set.
-    """
-    params = {name: np.zeros(shape) for name, shape in cell.param_shapes().items()}
-    views = cell.views(params)
-    for name, value in values.items():
-        views[name][:] = value
-    return params
-
-
-def explorer_inputs(sequence):
-    """The explorer's input, ``(T, 1, 2)`` with ``x_t = (value, marker)``.
-
-    Parameters
-    ----------
-    sequence : str
-        A key of :data:`SEQUENCES`; "noisy values, two writes" adds values drawn
-        from N(0, 0.5^2) (fixed seed) at the steps without a marker.
-
-    Returns
-    -------
-    numpy.ndarray
-        (T, 1, 2) with T = 20; step t of the text is row t - 1.
-    """
-    if sequence not in SEQUENCES:
-        raise ValueError(f"sequence must be one of {list(SEQUENCES)}, got {sequence!r}")
-    X = np.zeros((T_EXPLORER, 1, 2))
-    if sequence.startswith("noisy"):
-        X[:, 0, 0] = np.random.default_rng(_NOISE_SEED).normal(0.0, 0.5, T_EXPLORER)
-    for step, value in SEQUENCES[sequence]:
-        X[step - 1, 0] = value, 1.0
-    return X
-
-
-def explorer_axes(fig, lines):
-    """Three stacked axes sharing the step axis (input, gates, states) with empty artists.
-
-    The ``setup`` of the explorers of chapters 4 and 5: built once per figure,
-    then :func:`show_inputs` and ``Line2D.set_ydata`` update it.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    lines : dict of str -> (int, str, dict)
-        For each line: its panel (1 gates, 2 states), legend label and style keywords.
-
-    Returns
-    -------
-    dict
-        "axes" (the three axes), "bars" (one bar per step for the value),
-        "marks" (the markers' line) and one ``Line2D`` per key of ``lines``.
-    """
-    t = np.arange(1, T_EXPLORER + 1)
-    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.3, 1.6]})
-    handles = {"axes": axes}
-    axes[0].axhline(0, color="0.6", lw=0.8)
-    handles["bars"] = axes[0].bar(t, np.zeros(T_EXPLORER), width=0.35, color="0.45", label="value")
-    (handles["marks"],) = axes[0].plot([], [], "v", color="C3", label="marker = 1")
-    axes[0].set_ylim(-1.6, 1.7)
-    axes[1].set_ylim(-0.05, 1.05)
-    axes[2].axhline(0, color="0.6", lw=0.8)
-    axes[2].set_ylim(-1.15, 1.15)
-    axes[2].set_xlim(0.2, T_EXPLORER + 0.8)
-    axes[2].set_xlabel("step $t$")
-    axes[2].set_xticks(t[::2])
-    for key, (panel, label, style) in lines.items():
-        (handles[key],) = axes[panel].plot(t, np.zeros(T_EXPLORER), label=label, **style)
-    for ax, label, ticks in zip(axes, ("input $x_t$", "gates", "states"), ([-1, 0, 1], [0, 0.5, 1], [-1, 0, 1])):
-        ax.set_yticks(ticks)
-        ax.set_ylabel(label)
-        ax.yaxis.set_label_coords(-0.065, 0.5)
-        ax.grid(True, alpha=0.3)
-    for ax, loc, ncol in zip(axes, ("lower right", "center right", "lower left"), (2, 3, 2)):
-        ax.legend(loc=loc, fontsize="x-small", ncol=ncol, framealpha=0.9)
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.98, bottom=0.09, hspace=0.12)
-    freeze_label_positions(fig)
-    return handles
-
-
-def freeze_label_positions(fig):
-    """Pin every axis label where matplotlib's layout puts it now, so frames skip that layout.
-
-    An axis label placed automatically is moved at every draw below (beside)
-    the bounding box of the tick labels of its axis and of the axes sharing it.
-    When the ticks never change, draw the figure once (without rendering pixels)
-    and keep each label where it is: the pixels are the same.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        With its axes, ticks and labels in their final form.
-    """
-    fig.draw_without_rendering()
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_label_coords(*axis.label.get_position(), transform=axis.label.get_transform())
-
-
-def show_inputs(handles, X):
-    """Set the input panel of :func:`explorer_axes` to ``X`` (T, 1, 2): value bars and markers."""
-    for bar, value in zip(handles["bars"], X[:, 0, 0]):
-        bar.set_height(value)
-    steps = np.flatnonzero(X[:, 0, 1] == 1) + 1
-    handles["marks"].set_data(steps, np.full(steps.shape, 1.35))
 
 
 #: The settings drawn by :data:`cell_diagram`: (b_i, b_f, b_o, sequence), the explorer's defaults.
@@ -248,8 +120,11 @@ def explorer_trace(b_i=-2.0, b_f=2.0, b_o=2.0, sequence="write +1, then -1"):
 def _explorer_setup(fig):
     return explorer_axes(fig, {
         "i": (1, "input $i_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["i"]}),
-        "f": (1, "forget $f_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["f"]}),
-        "o": (1, "output $o_t$", {"marker": "o", "ms": 3, "color": _GATE_COLORS["o"]}),
+        # f_t and o_t coincide at the defaults (both sigmoid(2) = 0.881): a wide solid line under a
+        # thin dashed one, so that both stay visible
+        "f": (1, "forget $f_t$", {"marker": "o", "ms": 6, "lw": 3.5, "color": _GATE_COLORS["f"], "zorder": 2}),
+        "o": (1, "output $o_t$", {"marker": "s", "ms": 2.5, "lw": 1.2, "ls": "--", "color": _GATE_COLORS["o"],
+                                  "zorder": 3}),
         "c": (2, "cell state $C_t$ (long-term)", {"marker": "o", "ms": 3, "color": "C3"}),
         "h": (2, "hidden state $h_t$ (short-term)", {"marker": "s", "ms": 3, "ls": "--", "color": "C9"}),
     })
@@ -262,6 +137,13 @@ def _explorer_setup(fig):
     sequence=Choice(list(SEQUENCES), default="write +1, then -1", label="input sequence"),
     figsize=(7.2, 5.4),
     setup=_explorer_setup,
+    # The chapter's "things to try", each as the settings and what the caption then says.
+    tries=[
+        Try({"b_f": -6}, "fₜ = 0.0025 at every step"),
+        Try({"b_f": 6, "sequence": "write +1"}, "(0.959 of the first write after 17 steps)"),
+        Try({"b_i": -8}, "iₜ = 0.018 at the first marker"),
+        Try({"b_o": -6}, "C₂₀ = -0.216, h₂₀ = -0.001"),
+    ],
 )
 def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
     """A one-unit LSTM: gates, cell state and hidden state at every step."""
@@ -274,10 +156,11 @@ def gate_explorer(handles, *, b_i, b_f, b_o, sequence):
     f = float(tr["f"][0, 0, 0])
     first, last = SEQUENCES[sequence][0][0], float(tr["c"][-1, 0, 0])
     kept = f ** (T_EXPLORER - first)
-    return (f"f_t = {f:.3f} at every step, so C_t keeps the fraction {f:.3f}^k of what it held k steps "
+    T = sub(T_EXPLORER)
+    return (f"fₜ = {f:.4f} at every step, so Cₜ keeps the fraction {f:.4f}{sup('k')} of what it held k steps "
             f"before ({kept:.3g} of the first write after {T_EXPLORER - first} steps); "
-            f"i_t = {float(tr['i'][first - 1, 0, 0]):.3f} at the first marker; "
-            f"C_20 = {last:.3f}, h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")
+            f"iₜ = {float(tr['i'][first - 1, 0, 0]):.3f} at the first marker; "
+            f"C{T} = {last:.3f}, h{T} = {float(tr['h'][-1, 0, 0]):.3f}.")
 
 
 # ---------------------------------------------------------------- the diagram
@@ -328,17 +211,17 @@ def _label(ax, xy, name, color, fontsize):
 #: Where the diagram writes each value: key -> (name, format of the value, x, y, colour, font size).
 _LABELS = {
     "c_prev": ("$C_{t-1}$", "{:.3f}", 0.15, 5.7, "C3", 9),
-    "c": ("$C_t$", "{:.3f}", 10.0, 5.7, "C3", 9),
+    "c": ("$C_t$", "{:.3f}", 9.0, 5.7, "C3", 9),
     "h_prev": ("$h_{t-1}$", "{:.3f}", 0.15, 1.65, "0.1", 9),
     "x": ("$x_t$", "{}", 2.35, 0.12, "0.1", 9),
-    "h": ("$h_t$", "{:.3f}", 10.0, 1.65, "C9", 9),
+    "h": ("$h_t$", "{:.3f}", 9.3, 1.0, "C9", 9),
     "f": ("$f_t$", "{:.3f}", 3.27, 2.03, _GATE_COLORS["f"], 8),
     "i": ("$i_t$", "{:.3f}", 4.77, 2.03, _GATE_COLORS["i"], 8),
     "g": ("$\\tilde C_t$", "{:.3f}", 6.07, 2.03, _GATE_COLORS["g"], 8),
     "o": ("$o_t$", "{:.3f}", 7.77, 2.03, _GATE_COLORS["o"], 8),
     "kept": ("$f_t C_{t-1}$", "{:.3f}", 3.5, 4.83, "0.1", 8),
     "written": ("$i_t \\tilde C_t$", "{:.3f}", 5.45, 4.53, "0.1", 8),
-    "tanh_c": ("tanh $C_t$", "{:.3f}", 9.7, 4.1, "0.1", 8),
+    "tanh_c": ("tanh $C_t$", "{:.3f}", 7.1, 4.05, "0.1", 8),
 }
 
 
@@ -464,221 +347,14 @@ def cell_diagram(artists, *, t):
     value["h_prev"] = float(tr["h"][k - 1, 0, 0]) if k else 0.0
     value["x"] = f"({X[k, 0, 0]:+.0f}, {X[k, 0, 1]:.0f})"
     show_lstm_values(artists, value)
-    artists["title"].set_text(f"step t = {t} of '{DIAGRAM[3]}', x_t = (value, marker); "
-                              f"biases b_i = {DIAGRAM[0]:g}, b_f = {DIAGRAM[1]:g}, b_o = {DIAGRAM[2]:g}")
-    return (f"Step {t}: f_t = {value['f']:.3f} keeps {value['f'] * value['c_prev']:.3f} of C_(t-1) = "
-            f"{value['c_prev']:.3f}, i_t * C~_t = {value['i'] * value['g']:.3f} is written, "
-            f"C_t = {value['c']:.3f}, h_t = o_t * tanh(C_t) = {value['h']:.3f}.")
+    artists["title"].set_text(f"step t = {t} of '{DIAGRAM[3]}', $x_t$ = (value, marker); "
+                              f"biases $b_i$ = {DIAGRAM[0]:g}, $b_f$ = {DIAGRAM[1]:g}, $b_o$ = {DIAGRAM[2]:g}")
+    return (f"Step {t}: fₜ = {value['f']:.3f} keeps {value['f'] * value['c_prev']:.3f} of Cₜ₋₁ = "
+            f"{value['c_prev']:.3f}, iₜ · C̃ₜ = {value['i'] * value['g']:.3f} is written, "
+            f"Cₜ = {value['c']:.3f}, hₜ = oₜ · tanh(Cₜ) = {value['h']:.3f}.")
 
 
 # ----------------------------------------------------------- gradient flow
-def state_gradients(cell, params, X, dh_T, trace=None):
-    """The gradient of ``J = sum(dh_T * h_T)`` on the state at every step, with rnnlib's backward.
-
-    Runs ``cell.forward`` one step at a time (carrying the state), then goes
-    back from the last step: ``cell.backward`` of step t, given the gradient on
-    the state after it as ``dfinal_state``, returns the gradient on the state
-    before it ("h", "c"). The result at step 0 equals ``backward`` of the
-    whole sequence.
-
-    Parameters
-    ----------
-    cell : RNN, LSTM or GRU
-    params : dict
-        The cell's parameters.
-    X : numpy.ndarray
-        (T, B, D) inputs.
-    dh_T : numpy.ndarray
-        (B, H) dJ/dh_T, the gradient of the loss at the last step.
-    trace : rnnlib Trace, optional
-        ``cell.forward(params, X)[1]``, when the caller has it: its steps are
-        cut out of it (the same numbers as running one step at a time) instead
-        of running the forward again.
-
-    Returns
-    -------
-    dict
-        For every state name ("h", and "c" for the LSTM) an array (T+1, B, H):
-        entry t is dJ/dh_t (dJ/dC_t), t = 0 .. T. For "c", entry T is left 0
-        (the loss reads h_T only; its gradient reaches C_T through the last step).
-    """
-    names = cell.state_names
-    if trace is None:
-        traces, state = [], None
-        for t in range(X.shape[0]):
-            _, step = cell.forward(params, X[t : t + 1], state)
-            traces.append(step)
-            state = step.final_state
-    else:
-        traces = [make_trace({k: trace[k][t : t + 1] for k in cell.trace_names}, trace["X"][t : t + 1],
-                             trace["state0"] if t == 0 else {k: trace[k][t - 1] for k in names},
-                             {k: trace[k][t] for k in names}) for t in range(X.shape[0])]
-    grads = {k: np.zeros((X.shape[0] + 1,) + dh_T.shape) for k in names}
-    grads["h"][-1] = dh_T
-    d = {"h": np.asarray(dh_T, dtype=float)}
-    for t in reversed(range(X.shape[0])):
-        g = cell.backward(params, traces[t], None, dfinal_state=d)
-        d = {k: g[k] for k in names}
-        for k in names:
-            grads[k][t] = d[k]
-    return grads
-
-
-def gradient_norms(grads):
-    """Mean over the batch of the per-sequence norm, against time lag.
-
-    Parameters
-    ----------
-    grads : numpy.ndarray
-        (T+1, B, H), entry t the gradient on the state at step t (from
-        :func:`state_gradients`).
-
-    Returns
-    -------
-    numpy.ndarray
-        (T,) entry k-1 is the norm k steps before the last, k = 1 .. T.
-    """
-    return np.linalg.norm(grads, axis=-1).mean(axis=1)[-2::-1]
-
-
-#: Sizes of the gradient-flow comparison (chapters 4 and 5): input D, hidden H, batch B, length T.
-FLOW = {"D": 4, "H": 16, "B": 16, "T": 60, "seed": 3}
-
-
-def flow_setup():
-    """The shared task of the gradient-flow figures: random inputs and the loss gradient dJ/dh_T.
-
-    Returns
-    -------
-    X : numpy.ndarray
-        (T, B, D) inputs drawn from N(0, 1) with a fixed seed.
-    dh_T : numpy.ndarray
-        (B, H) the same random unit vector u for every sequence: J = sum_b u . h_T.
-
-    Notes
-    -----
-    The cells and their weights: :func:`flow_cell`.
-    """
-    rng = np.random.default_rng(FLOW["seed"])
-    X = rng.normal(size=(FLOW["T"], FLOW["B"], FLOW["D"]))
-    u = rng.normal(size=FLOW["H"])
-    return X, np.tile(u / np.linalg.norm(u), (FLOW["B"], 1))
-
-
-#: Line styles of the three cells in the gradient-flow figures.
-STYLES = {name.lower(): {"color": color, "lw": 2} for name, color in CELL_COLORS.items()}
-
-
-def flow_axes(fig, curves):
-    """The axes of a gradient-flow figure (log scale) with one empty line per curve.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    curves : list of (str, dict)
-        Each curve's legend label and line style keywords.
-
-    Returns
-    -------
-    dict
-        "ax", "lines" (one ``Line2D`` per curve, lags 1 .. T) and "title"; update with :func:`show_flow`.
-    """
-    from matplotlib.ticker import NullLocator
-
-    ax = fig.add_subplot()
-    lags = np.arange(1, FLOW["T"] + 1)
-    lines = [ax.semilogy(lags, np.ones(lags.size), label=label, **style)[0] for label, style in curves]
-    ax.set_xlim(0, FLOW["T"] + 1)
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("time lag $k$ (steps before the last)")
-    ax.set_ylabel("gradient norm")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="lower left", fontsize="small", framealpha=0.9)
-    # fixed places, no relayout at every draw: the title at y = 1 (nothing is above the axes) and the
-    # y label left of the widest tick label the y limits of show_flow allow (10^-31)
-    title = ax.set_title("", fontsize="medium", y=1.0)
-    ax.yaxis.set_label_coords(-0.1, 0.5)
-    fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.13)
-    freeze_label_positions(fig)
-    return {"ax": ax, "lines": lines, "title": title}
-
-
-def show_flow(handles, norms, title):
-    """Show gradient norms (one (T,) array per line of :func:`flow_axes`) and a title.
-
-    The y axis runs from a power of ten below the smallest norm to 3.
-    """
-    floor = 1e-30  # a norm of exactly 0 would have no place on a log scale
-    shown = [np.maximum(n, floor) for n in norms]
-    for line, values in zip(handles["lines"], shown):
-        line.set_ydata(values)
-    low = min(float(v.min()) for v in shown)
-    handles["ax"].set_ylim(10.0 ** np.floor(np.log10(low) - 1), 3)
-    handles["title"].set_text(title)
-
-
-def flow_cell(kind, bias=0.0):
-    """A cell and its parameters for the gradient-flow comparison.
-
-    Parameters
-    ----------
-    kind : {"rnn", "lstm", "gru"}
-        ``RNN`` (tanh), ``LSTM`` or ``GRU`` (variant "book") with
-        ``D = FLOW["D"]``, ``H = FLOW["H"]``, each with its default ``init``
-        drawn from ``numpy.random.default_rng(FLOW["seed"] + n)``, n = 1, 2, 3.
-    bias : float, optional
-        A push toward remembering: for the LSTM the ``forget_bias`` of ``init``
-        (added to b_f); for the GRU subtracted from b_z (z_t near 0 keeps
-        h_{t-1}); ignored for the RNN.
-
-    Returns
-    -------
-    cell : RNN, LSTM or GRU
-    params : dict
-    """
-    from rnnlib.gru import GRU
-
-    D, H = FLOW["D"], FLOW["H"]
-    if kind == "rnn":
-        cell = RNN(D, H)
-        return cell, cell.init(np.random.default_rng(FLOW["seed"] + 1))
-    if kind == "lstm":
-        cell = LSTM(D, H)
-        return cell, cell.init(np.random.default_rng(FLOW["seed"] + 2), forget_bias=bias)
-    if kind == "gru":
-        cell = GRU(D, H)
-        params = cell.init(np.random.default_rng(FLOW["seed"] + 3))
-        cell.views(params)["b_z"][:] -= bias
-        return cell, params
-    raise ValueError(f"kind must be one of ['rnn', 'lstm', 'gru'], got {kind!r}")
-
-
-@functools.lru_cache(maxsize=None)
-def flow_norms(kind, bias=0.0):
-    """Gradient norms against time lag on the shared task (:func:`flow_setup`), cached.
-
-    Parameters
-    ----------
-    kind, bias
-        As in :func:`flow_cell`.
-
-    Returns
-    -------
-    dict
-        "h": (T,) mean norm of dJ/dh_{T-k} for k = 1 .. T; for the LSTM also
-        "c": (T,) the same for dJ/dC_{T-k}; "gate": the mean forget gate (LSTM)
-        or update gate (GRU) over the task, or None.
-    """
-    X, dh_T = flow_setup()
-    cell, params = flow_cell(kind, bias)
-    trace = cell.forward(params, X)[1]  # one forward for the gradients and the mean gate
-    grads = state_gradients(cell, params, X, dh_T, trace)
-    out = {k: gradient_norms(g) for k, g in grads.items()}
-    gate = {"lstm": "f", "gru": "z"}.get(kind)
-    out["gate"] = float(np.mean(trace[gate])) if gate else None
-    return out
-
-
 def _flow_setup(fig):
     return flow_axes(fig, [
         ("simple RNN $\\|\\partial J/\\partial h_{T-k}\\|$", STYLES["rnn"]),

@@ -7,7 +7,7 @@
 * :data:`param_counts`: parameters of RNN, GRU and LSTM for chosen sizes,
   from ``cell.num_params()``, next to the formula ``G*H*(D+H+1)``.
 * :data:`gradient_flow`: gradient norm against time lag for RNN, LSTM and GRU
-  on chapter 4's task (:func:`rnnlib.figures.ch04.flow_norms`).
+  on chapter 4's task (:func:`rnnlib.gradient_flow.flow_norms`).
 
 The one-unit GRU of the explorer (:func:`explorer_cell`), ``x_t = (value, marker)``::
 
@@ -23,25 +23,16 @@ import functools
 
 import numpy as np
 
-from rnnlib.figures.ch04 import (
-    FLOW,
-    STYLES,
-    explorer_axes,
-    explorer_inputs,
-    flow_axes,
-    flow_norms,
-    hand_params,
-    show_flow,
-    show_inputs,
-)
+from rnnlib.figures.common import STYLES, explorer_axes, explorer_inputs, flow_axes, hand_params, show_flow, show_inputs
+from rnnlib.gradient_flow import FLOW, flow_norms
 from rnnlib.gru import GRU
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
-from rnnlib.widgets import Slider, interactive
+from rnnlib.widgets import Slider, Try, interactive
 
 __all__ = ["SEQUENCE", "explorer_cell", "explorer_trace", "gru_explorer", "param_counts", "gradient_flow"]
 
-#: The explorer's input sequence (a key of ``rnnlib.figures.ch04.SEQUENCES``).
+#: The explorer's input sequence (a key of ``rnnlib.figures.common.SEQUENCES``).
 SEQUENCE = "write +1, then -1"
 
 
@@ -81,7 +72,7 @@ def explorer_trace(b_r=6.0, b_z=-3.0):
     Returns
     -------
     X : numpy.ndarray
-        (T, 1, 2) the inputs (``rnnlib.figures.ch04.explorer_inputs(SEQUENCE)``).
+        (T, 1, 2) the inputs (``rnnlib.figures.common.explorer_inputs(SEQUENCE)``).
     trace : rnnlib Trace
         ``GRU.forward``'s trace ("r", "z", "n", "h", each (T, 1, 1)).
     """
@@ -104,6 +95,13 @@ def _explorer_setup(fig):
     b_z=Slider(-6, 6, 3, default=-3, label="update-gate bias b_z"),
     figsize=(7.2, 5.4),
     setup=_explorer_setup,
+    # The chapter's "things to try", each as the settings and what the caption then says. The
+    # default b_r = 6 (the slider's end) is the point: the reset gate open, the candidate sees the past.
+    tries=[
+        Try({"b_z": -6}, "zₜ = 0.500 at the markers and 0.002 elsewhere"),
+        Try({"b_z": 6}, "zₜ = 1.000 at the markers and 0.998 elsewhere"),
+        Try({"b_r": -6}, "Candidate at the writes: 0.964 at t = 3, -0.964 at t = 12"),
+    ],
 )
 def gru_explorer(handles, *, b_r, b_z):
     """A one-unit GRU: reset and update gates, candidate and hidden state at every step."""
@@ -114,8 +112,8 @@ def gru_explorer(handles, *, b_r, b_z):
     marks = np.flatnonzero(X[:, 0, 1])
     z_rest = float(np.delete(tr["z"][:, 0, 0], marks).mean())
     writes = ", ".join(f"{float(tr['n'][k, 0, 0]):.3f} at t = {k + 1}" for k in marks)
-    return (f"r_t = {float(tr['r'][0, 0, 0]):.3f}; z_t = {float(tr['z'][marks[0], 0, 0]):.3f} at the markers and "
-            f"{z_rest:.3f} elsewhere. Candidate at the writes: {writes}; h_20 = {float(tr['h'][-1, 0, 0]):.3f}.")
+    return (f"rₜ = {float(tr['r'][0, 0, 0]):.3f}; zₜ = {float(tr['z'][marks[0], 0, 0]):.3f} at the markers and "
+            f"{z_rest:.3f} elsewhere. Candidate at the writes: {writes}; h₂₀ = {float(tr['h'][-1, 0, 0]):.3f}.")
 
 
 _CELLS = ("RNN", "GRU", "LSTM")

@@ -15,7 +15,7 @@ import functools
 
 import numpy as np
 
-from rnnlib.figures.ch06 import running_mean, static_figure
+from rnnlib.figures.common import running_mean, static_figure
 from rnnlib.figures.common import CELL_COLORS
 from rnnlib.widgets import Choice, Slider, interactive
 

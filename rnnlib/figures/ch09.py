@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 
-from rnnlib.figures.ch06 import static_figure
+from rnnlib.figures.common import static_figure
 from rnnlib.figures.ch08 import EXAMPLES, MAX_STEPS, MODEL_COLORS, date_models, decode, token_label
 from rnnlib.widgets import Choice, Slider, interactive
 

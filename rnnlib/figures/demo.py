@@ -16,48 +16,16 @@ slider's 500 steps.
 """
 import numpy as np
 
-from rnnlib.widgets import Slider, interactive
+from rnnlib.figures.common import sup, times_ten_to
+from rnnlib.gradient_flow import LOG10_MAX, LOG10_MIN, gradient_factors
+from rnnlib.widgets import Slider, Try, interactive
 
 __all__ = ["gradient_factors", "gradient_power"]
 
-LOG10_MAX = float(np.log10(np.finfo(np.float64).max))
-LOG10_MIN = float(np.log10(np.finfo(np.float64).smallest_subnormal))
 # The y range holds the exact line at every slider value: k log10(w) runs from
 # 500 * log10(0.1) = -500 to 500 * log10(5) = 349.5.
 Y_LIMITS = (-520, 370)
-Y_LIMIT = 360  # chapter 3's figure (rnnlib.figures.ch03) draws on -Y_LIMIT..Y_LIMIT
 ARROW = {"arrowstyle": "->", "color": "C3", "shrinkB": 6}
-
-
-def gradient_factors(w, T):
-    """The factors ``w**k`` for ``k = 0 .. T``, computed step by step in float64.
-
-    Parameters
-    ----------
-    w : float
-        Recurrent weight, positive.
-    T : int
-        Number of steps, at least 1.
-
-    Returns
-    -------
-    k : ndarray of int, shape (T+1,)
-        The steps back, ``0 .. T``.
-    g : ndarray of float64, shape (T+1,)
-        ``g[k] = w * w * ... * w`` (k factors, ``g[0] = 1``) as float64 computes
-        it: ``inf`` after an overflow, ``0`` after an underflow.
-    log10_exact : ndarray of float64, shape (T+1,)
-        ``k * log10(w)``, the exact size, which never overflows.
-    """
-    if not w > 0:
-        raise ValueError(f"w must be positive, got {w!r}")
-    if int(T) != T or T < 1:
-        raise ValueError(f"T must be a positive integer, got {T!r}")
-    k = np.arange(int(T) + 1)
-    # Overflow to inf and underflow to 0 are what this figure shows: computed, then reported.
-    with np.errstate(over="ignore", under="ignore"):
-        g = np.cumprod(np.concatenate([[1.0], np.full(int(T), float(w))]))
-    return k, g, k * np.log10(float(w))
 
 
 def _first(mask):
@@ -107,6 +75,15 @@ def _show_mark(mark, step, message):
     w=Slider(0.1, 5.0, 0.1, default=2.0, label="recurrent weight w"),
     T=Slider(20, 500, 20, default=200, label="sequence length T"),
     setup=_setup,
+    # Chapter 0's "things to try": the settings and what the caption then says.
+    tries=[
+        Try({"w": 1.0}, "w²⁰⁰ = 1, within float64"),
+        Try({"w": 1.1, "T": 500}, "the exact w⁵⁰⁰ is 4.97 × 10²⁰"),
+        Try({"w": 0.9, "T": 500}, "the exact w⁵⁰⁰ is 1.32 × 10⁻²³"),
+        Try({"w": 5.0, "T": 500}, "overflows float64 at step 442"),
+        Try({"w": 0.1, "T": 500}, "underflows to 0 in float64 at step 324"),
+    ],
+    html_values=18,  # the HTML face: w every 0.3, T every 40 (and the defaults and the values tried): page budget
 )
 def gradient_power(handles, *, w, T):
     """The gradient factor w^k through k steps, in float64."""
@@ -128,5 +105,5 @@ def gradient_power(handles, *, w, T):
     elif underflow is not None:
         result = f"underflows to 0 in float64 at step {underflow}"
     else:
-        result = f"w^{T} = {g[-1]:.3g}, within float64"
-    return f"w = {w:.1f}, T = {T}: the product {result}; the exact w^{T} is 10^{exact[-1]:.1f}."
+        result = f"w{sup(T)} = {g[-1]:.3g}, within float64"
+    return f"w = {w:.1f}, T = {T}: the product {result}; the exact w{sup(T)} is {times_ten_to(exact[-1])}."

@@ -3,6 +3,7 @@
 Runs over ``_build/html`` (``make book`` first) with headless Chromium; every
 request to a host other than the local test server is blocked and fails the test.
 """
+import json
 import os
 import re
 import shutil
@@ -79,19 +80,43 @@ def test_math_is_rendered_by_the_local_mathjax(visit, page):
     assert not record.problems(), f"{page}:\n" + "\n".join(record.problems())
 
 
+@pytest.mark.parametrize("page", FIGURE_PAGES)
+def test_the_book_never_says_to_run_a_cell(page):
+    # The figures' HTML face starts with "Run this cell ..." for Jupyter; _ext/book_html.py drops
+    # that line from the pages, so it shows neither with nor without JavaScript.
+    assert 'class="rnnfig-kernel-hint"' not in TEXT[page], f"{page}: the Jupyter-only line is in the page"
+
+
+@pytest.mark.parametrize("page", FIGURE_PAGES)
+def test_captions_wrap_on_a_phone(visit, page):
+    record = visit(page)
+    record.page.set_viewport_size({"width": 390, "height": 844})
+    record.page.wait_for_timeout(300)
+    cut = record.page.evaluate("""() => Array.from(document.querySelectorAll('.rnnfig-caption')).filter(c => {
+        const style = getComputedStyle(c), rect = c.getBoundingClientRect();
+        return c.scrollWidth > c.clientWidth + 1 || style.whiteSpace === 'nowrap' || rect.right > window.innerWidth + 1;
+    }).map(c => c.textContent.slice(0, 60))""")
+    assert not cut, f"{page}: captions cut or wider than a 390 px screen: {cut}"
+
+
 def figure_state(figure):
     return figure.evaluate("""root => ({
         src: root.querySelector('img.rnnfig-frame').src,
         caption: root.querySelector('.rnnfig-caption').textContent,
         values: Array.from(root.querySelectorAll('output.rnnfig-value')).map(o => o.textContent),
-        positions: Array.from(root.querySelectorAll('input.rnnfig-input')).map(i => i.value),
+        positions: Array.from(root.querySelectorAll('.rnnfig-input')).map(i => i.value),
         loaded: Array.from(root.querySelectorAll('img.rnnfig-frame')).every(i => i.complete && i.naturalWidth > 0),
     })""")
 
 
 def move(slider, value):
-    slider.evaluate("(input, v) => { input.value = v; input.dispatchEvent(new Event('input', {bubbles: true})); }",
-                    str(value))
+    slider.evaluate("(input, v) => { input.value = v; input.dispatchEvent("
+                    "new Event(input.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true})); }", str(value))
+
+
+def last_position(control):
+    """The highest position of a range input or a dropdown, as text."""
+    return control.evaluate("c => String(c.tagName === 'SELECT' ? c.options.length - 1 : c.max)")
 
 
 @pytest.mark.parametrize("page", FIGURE_PAGES)
@@ -105,14 +130,20 @@ def test_sliders_change_the_frame_and_the_value(visit, page):
         name = figure.get_attribute("data-rnnfig")
         mode = figure.get_attribute("data-mode")
         defaults = figure_state(figure)["positions"]
-        sliders = figure.locator("input.rnnfig-input")
+        sliders = figure.locator(".rnnfig-input")
+        joint = json.loads(figure.evaluate("root => root.querySelector('script.rnnfig-data').textContent"))["joint"]
         assert figure_state(figure)["loaded"], f"{name}: the first frame does not show"
+        assert figure.locator(".rnnfig-kernel-hint").count() == 0, f"{name}: the Jupyter-only line shows"
 
         # Keyboard: the first slider, End (or Home when it already sits at the end).
         first = sliders.nth(0)
         before = figure_state(figure)
         first.focus()
-        record.page.keyboard.press("Home" if before["positions"][0] == first.get_attribute("max") else "End")
+        at_end = before["positions"][0] == last_position(first)
+        if first.evaluate("c => c.tagName") == "SELECT":
+            record.page.keyboard.press("ArrowUp" if at_end else "ArrowDown")
+        else:
+            record.page.keyboard.press("Home" if at_end else "End")
         after = figure_state(figure)
         assert after["src"] != before["src"], f"{name}: the keyboard moved slider 1 but the frame did not change"
         assert after["values"][0] != before["values"][0], f"{name}: slider 1's displayed value did not change"
@@ -121,7 +152,7 @@ def test_sliders_change_the_frame_and_the_value(visit, page):
         for i in range(sliders.count()):
             slider = sliders.nth(i)
             before = figure_state(figure)
-            target = "0" if before["positions"][i] == slider.get_attribute("max") else slider.get_attribute("max")
+            target = "0" if before["positions"][i] == last_position(slider) else last_position(slider)
             move(slider, target)
             record.page.wait_for_function(
                 "root => { const i = root.querySelector('img.rnnfig-frame'); return i.complete && i.naturalWidth > 0; }",
@@ -133,7 +164,8 @@ def test_sliders_change_the_frame_and_the_value(visit, page):
             assert after["values"][i] != before["values"][i], f"{label}: the displayed value did not change"
             assert after["caption"], f"{label}: no caption"
             if mode == "one-at-a-time":
-                others = [k for k in range(len(defaults)) if k != i]
+                # the others return to their defaults, except those a things-to-try item moves with it
+                others = [k for k in range(len(defaults)) if k != i and not any(i in g and k in g for g in joint)]
                 assert [after["positions"][k] for k in others] == [defaults[k] for k in others], (
                     f"{label}: the other sliders did not return to their defaults")
     assert not record.problems(), f"{page}:\n" + "\n".join(record.problems())
