@@ -12,6 +12,17 @@ median time of each. Threads are left at the machine's default for both.
                                                  # other processes compete for the cores)
     python benchmarks/bench_cells.py --threads 1 # one BLAS/OpenMP thread for both libraries
     python benchmarks/bench_cells.py --shape 50,128,256,512   # one shape (T,B,D,H), repeatable
+    python benchmarks/bench_cells.py --clock cpu # CPU time of the calling thread, one thread each
+
+Clocks. ``--clock wall`` (the default) times each call with ``time.perf_counter``
+at the machine's default threads. ``--clock cpu`` sets one BLAS/OpenMP thread
+for numpy and torch (``OPENBLAS_NUM_THREADS=1`` etc. before numpy loads, and
+``torch.set_num_threads(1)``), so every call runs in the calling thread, and
+times it with ``time.thread_time``: the CPU time the work itself took, which
+other busy processes on the machine change far less than the wall time (they
+still share caches and memory bandwidth). That mode prints, for the same
+interleaved calls, the CPU time and the wall time, each as median and min;
+numpy's matmul rate is measured the same way in the same run.
 
 On a machine shared with other busy processes, multi-threaded BLAS calls on
 the small per-step matrices wait for descheduled threads and both libraries
@@ -38,9 +49,12 @@ import statistics
 import sys
 import time
 
-if "--threads" in sys.argv[:-1]:  # must be set before numpy and torch load their thread pools
+CPU_CLOCK = any(a in ("--clock=cpu",) for a in sys.argv) or (
+    "--clock" in sys.argv[:-1] and sys.argv[sys.argv.index("--clock") + 1] == "cpu"
+)
+if "--threads" in sys.argv[:-1] or CPU_CLOCK:  # must be set before numpy and torch load their thread pools
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = sys.argv[sys.argv.index("--threads") + 1]
+        os.environ[var] = "1" if CPU_CLOCK else sys.argv[sys.argv.index("--threads") + 1]
 
 import numpy as np  # noqa: E402
 
@@ -76,17 +90,20 @@ def blas_info():
 
 
 def timed(fn):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of this thread) of one call of ``fn``."""
+    wall, cpu = time.perf_counter(), time.thread_time()
     fn()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.thread_time() - cpu
 
 
-def matmul_gflops(n=1024, repeats=5, summary=statistics.median):
-    """numpy float64 matmul throughput (GFLOP/s) on an (n, n) @ (n, n) product (median or min of repeats)."""
+def matmul_gflops(n=1024, repeats=5):
+    """numpy float64 matmul rates (GFLOP/s) on an (n, n) @ (n, n) product: {(clock, stat): rate}."""
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
     a @ b
-    return 2 * n**3 / summary([timed(lambda: a @ b) for _ in range(repeats)]) / 1e9
+    times = [timed(lambda: a @ b) for _ in range(repeats)]
+    return {(clock, stat): 2 * n**3 / fn(t[k] for t in times) / 1e9
+            for k, clock in enumerate(CLOCKS) for stat, fn in STATS.items()}
 
 
 def rnnlib_job(cell, T, B, rng):
@@ -121,9 +138,13 @@ def torch_job(name, cell, T, B, rng):
     return job
 
 
-def bench(shapes, repeats, stat="median"):
-    summary = statistics.median if stat == "median" else min
-    peak = max(matmul_gflops(n, summary=summary) for n in (1024, 2048))
+CLOCKS = ("wall", "cpu")
+STATS = {"median": lambda xs: statistics.median(list(xs)), "min": min}
+
+
+def bench(shapes, repeats, stat="median", clock="wall"):
+    rates = [matmul_gflops(n) for n in (1024, 2048)]
+    peak = {key: max(r[key] for r in rates) for key in rates[0]}
     print(f"python {platform.python_version()}, numpy {np.__version__}, BLAS: {blas_info()}")
     tuned = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     if tuned:
@@ -132,9 +153,12 @@ def bench(shapes, repeats, stat="median"):
         print("torch is not installed: showing rnnlib only (pip install torch to compare)")
     else:
         print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}")
-    print(f"numpy float64 matmul throughput: {peak:.1f} GFLOP/s; {repeats} interleaved repetitions, {stat}\n")
+    # cpu mode: both clocks, both summaries; wall mode: the wall clock with the chosen summary
+    shown = [(c, s) for c in CLOCKS for s in STATS] if clock == "cpu" else [("wall", stat)]
+    rate_text = ", ".join(f"{c} {s} {peak[c, s]:.1f}" for c, s in shown)
+    print(f"numpy float64 matmul throughput (GFLOP/s): {rate_text}; {repeats} interleaved repetitions")
     columns = ("rnnlib ms", 10), ("torch ms", 10), ("ratio", 6), ("GFLOP/s", 8), ("% matmul", 9)
-    head = f"{'T,B,D,H':<18} {'cell':<12} " + " ".join(f"{name:>{width}}" for name, width in columns)
+    head = f"{'T,B,D,H':<18} {'cell':<12} {'clock':<11} " + " ".join(f"{name:>{width}}" for name, width in columns)
     print(head)
     print("-" * len(head))
     rows = []
@@ -152,18 +176,21 @@ def bench(shapes, repeats, stat="median"):
                 t_ours.append(timed(ours))
                 if theirs:
                     t_theirs.append(timed(theirs))
-            ms = summary(t_ours) * 1e3
             flops = 6 * T * B * cell.num_blocks * H * (D + H)
-            gflops = flops / ms / 1e6
-            if theirs:
-                tms = summary(t_theirs) * 1e3
-                torch_cols = f"{tms:>10.1f} {ms / tms:>6.2f}"
-            else:
-                torch_cols = f"{'-':>10} {'-':>6}"
             shape = f"{T},{B},{D},{H}"
-            percent = 100 * gflops / peak
-            print(f"{shape:<18} {label:<12} {ms:>10.1f} {torch_cols} {gflops:>8.1f} {percent:>8.0f}%", flush=True)
-            rows.append((shape, label, ms, gflops))
+            for c, s in shown:
+                k = CLOCKS.index(c)
+                ms = STATS[s](t[k] for t in t_ours) * 1e3
+                gflops = flops / ms / 1e6
+                if theirs:
+                    tms = STATS[s](t[k] for t in t_theirs) * 1e3
+                    torch_cols = f"{tms:>10.1f} {ms / tms:>6.2f}"
+                else:
+                    torch_cols = f"{'-':>10} {'-':>6}"
+                percent = 100 * gflops / peak[c, s]
+                print(f"{shape:<18} {label:<12} {c + ' ' + s:<11} {ms:>10.1f} {torch_cols} {gflops:>8.1f} "
+                      f"{percent:>8.0f}%", flush=True)
+                rows.append((shape, label, c, s, ms, gflops))
     return rows
 
 
@@ -174,14 +201,23 @@ def main():
     parser.add_argument("--stat", choices=("median", "min"), default="median", help="summary of the repetitions")
     parser.add_argument("--threads", type=int, help="BLAS/OpenMP threads for both (default: the machine's)")
     parser.add_argument("--shape", action="append", help="T,B,D,H to measure instead of the default shapes")
+    parser.add_argument("--cells", help="comma-separated cell labels to measure (default: all), e.g. LSTM,'GRU pytorch'")
+    parser.add_argument("--clock", choices=CLOCKS, default="wall",
+                        help="wall: perf_counter at default threads; cpu: thread_time (and wall) at one thread")
     args = parser.parse_args()
-    if args.threads and torch is not None:
-        torch.set_num_threads(args.threads)
+    if torch is not None and (args.threads or args.clock == "cpu"):
+        torch.set_num_threads(1 if args.clock == "cpu" else args.threads)
+    if args.cells:
+        wanted = [c.strip() for c in args.cells.split(",")]
+        unknown = [c for c in wanted if c not in [label for label, _, _ in CELLS]]
+        if unknown:
+            parser.error(f"--cells: unknown {unknown}; expected some of {[label for label, _, _ in CELLS]}")
+        CELLS[:] = [c for c in CELLS if c[0] in wanted]
     shapes = [tuple(int(n) for n in s.split(",")) for s in args.shape] if args.shape else SHAPES
     if args.quick:
-        bench(shapes[:1], 3, args.stat)
+        bench(shapes[:1], 3, args.stat, args.clock)
     else:
-        bench(shapes, args.repeats, args.stat)
+        bench(shapes, args.repeats, args.stat, args.clock)
 
 
 if __name__ == "__main__":
