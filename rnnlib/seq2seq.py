@@ -35,7 +35,19 @@ towards Transformers; only with attention)::
     h_s = z_s + SelfAttention(z)_s                  residual connection, padding masked
     d_0 = 0                                         the decoder sees the source only by attention
 
-Its parameters are ``"enc.E"`` (H, Vs) and ``"enc.W_q"``, ``"enc.W_k"``,
+**Bidirectional encoder** (``encoder="bigru"``, only with additive attention)::
+
+    ->h_s = GRU_fwd(x_s, ->h_{s-1}),  <-h_s = GRU_rev(x_s, <-h_{s+1})   real characters only
+    h_s = [->h_s; <-h_s]  (2H)                       the attention's keys and values
+    d_0 = ->h_Ts                                     as in the one-directional model
+
+Each sequence is run over its own characters only (the left padding is
+moved to the right and :class:`rnnlib.layers.RecurrentStack` is given the
+lengths), so a padded batch gives each sequence the states it gets alone.
+Parameters ``"enc.l0.W"``, ``"enc.l0.b"``, ``"enc.l0_reverse.W"``,
+``"enc.l0_reverse.b"``; ``"att.W_k"`` is (A, 2H) and ``"W_y"`` (Vt, 3H).
+
+The self-attention encoder's parameters are ``"enc.E"`` (H, Vs) and ``"enc.W_q"``, ``"enc.W_k"``,
 ``"enc.W_v"`` (H, H) in place of the encoder GRU's.
 
 Parameters live in one flat dict: ``"enc.W"`` (3H, Vs+H), ``"enc.b"`` (3H,),
@@ -54,13 +66,22 @@ from rnnlib.attention import AdditiveAttention, dot_product_attention, dot_produ
 from rnnlib.data import one_hot
 from rnnlib.gru import GRU
 from rnnlib.init import uniform_pytorch
+from rnnlib.layers import RecurrentStack
 from rnnlib.self_attention import SelfAttention
 from rnnlib.seqtasks import BOS, EOS, Batch
 
 __all__ = ["ATTENTIONS", "ENCODERS", "Seq2Seq", "sequence_cross_entropy", "beam_step", "Hypothesis", "exact_match"]
 
 ATTENTIONS = (None, "additive", "dot")
-ENCODERS = ("gru", "self_attention")
+ENCODERS = ("gru", "bigru", "self_attention")
+
+
+@dataclass(frozen=True)
+class _BiTrace:
+    stack: object  # the RecurrentStack trace (right-padded)
+    back: np.ndarray  # (Ts, B) right-padded row of each left-padded row
+    right: np.ndarray  # (Ts, B) left-padded row of each right-padded row
+    final_state: dict  # {"h": ->h_Ts}
 
 
 @dataclass(frozen=True)
@@ -213,7 +234,8 @@ class Seq2Seq:
         A, the hidden size of additive attention (default H).
     encoder : {"gru", "self_attention"}
         The encoder: a GRU (default) or one self-attention layer with
-        positional encodings and a residual connection (needs attention).
+        positional encodings and a residual connection (needs attention),
+        or ``"bigru"``: a bidirectional GRU (needs additive attention).
     """
 
     def __init__(self, src_vocab_size, tgt_vocab_size, hidden_size, attention=None, attn_size=None,
@@ -230,10 +252,19 @@ class Seq2Seq:
         if encoder == "self_attention" and attention is None:
             raise ValueError("attention: expected 'additive' or 'dot' with encoder='self_attention' "
                              "(its decoder starts from d_0 = 0 and sees the source only by attention), got None")
+        if encoder == "bigru" and attention != "additive":
+            raise ValueError(f"attention: expected 'additive' with encoder='bigru' (its keys have size 2H), "
+                             f"got {attention!r}")
         self.encoder_kind = encoder
-        self.encoder = GRU(self.src_vocab_size, H) if encoder == "gru" else SelfAttention(H, H)
+        if encoder == "gru":
+            self.encoder = GRU(self.src_vocab_size, H)
+        elif encoder == "bigru":
+            self.encoder = RecurrentStack(GRU(self.src_vocab_size, H), bidirectional=True)
+        else:
+            self.encoder = SelfAttention(H, H)
         self.decoder = GRU(self.tgt_vocab_size, H)
-        self.attn = AdditiveAttention(H, H, self.attn_size) if attention == "additive" else None
+        K = 2 if encoder == "bigru" else 1
+        self.attn = AdditiveAttention(H, K * H, self.attn_size) if attention == "additive" else None
 
     def __repr__(self):
         extra = f", attn_size={self.attn_size}" if self.attention == "additive" else ""
@@ -250,7 +281,7 @@ class Seq2Seq:
         shapes.update({f"dec.{k}": s for k, s in self.decoder.param_shapes().items()})
         if self.attn is not None:
             shapes.update({f"att.{k}": s for k, s in self.attn.param_shapes().items()})
-        H_out = self.hidden_size * (1 if self.attention is None else 2)
+        H_out = self.hidden_size * (1 if self.attention is None else (3 if self.encoder_kind == "bigru" else 2))
         shapes.update({"W_y": (self.tgt_vocab_size, H_out), "b_y": (self.tgt_vocab_size,)})
         return shapes
 
@@ -310,13 +341,14 @@ class Seq2Seq:
         src : array_like of int
             (Ts, B) source ids.
         src_mask : array_like of bool or None
-            (Ts, B); used by the self-attention encoder only (None: no padding).
+            (Ts, B); used by the self-attention and bidirectional encoders only
+            (None: no padding).
 
         Returns
         -------
         H_enc : numpy.ndarray
             (Ts, B, H) encoder states h_1..h_Ts (the attention's keys and values).
-        trace : Trace or SelfAttentionEncoderTrace
+        trace : Trace, SelfAttentionEncoderTrace or the bidirectional encoder's trace
             The encoder's trace (``trace.final_state["h"]`` is d_0).
         """
         p = self._check(params)
@@ -327,6 +359,18 @@ class Seq2Seq:
         mask = np.ones(src.shape, bool) if src_mask is None else np.asarray(src_mask)
         if mask.dtype != bool or mask.shape != src.shape:
             raise ValueError(f"src_mask: expected a bool array of shape {src.shape}, got {mask.dtype} {mask.shape}")
+        if self.encoder_kind == "bigru":
+            Ts = src.shape[0]
+            lengths = mask.sum(axis=0)
+            if lengths.min() < 1 or np.any(mask != (np.arange(Ts)[:, None] >= Ts - lengths)):
+                raise ValueError("src_mask: expected left padding (False before True in every column) and "
+                                 "at least one real character per sequence")
+            right = (np.arange(Ts)[:, None] + Ts - lengths) % Ts  # row of src for right-padded row t
+            X = one_hot(np.take_along_axis(src, right, axis=0), self.src_vocab_size, p["enc.l0.W"].dtype)
+            out, trace = self.encoder.forward(self._sub(p, "enc."), X, lengths=lengths)
+            back = (np.arange(Ts)[:, None] - (Ts - lengths)) % Ts  # and back to left padding
+            H_enc = np.take_along_axis(out, back[..., None], axis=0)
+            return H_enc, _BiTrace(trace, back, right, {"h": trace.final_state["h"][0]})
         positions = np.cumsum(mask, axis=0) - 1  # s counted from the first real character
         X = p["enc.E"].T[src]  # x_s = E[:, src_s]
         Y, sa = self.encoder.forward(self._sub(p, "enc."), X, mask=mask, positions=positions)
@@ -407,6 +451,13 @@ class Seq2Seq:
         if self.encoder_kind == "gru":
             ge = self.encoder.backward(self._sub(p, "enc."), cache["enc"], dH_enc, {"h": gd["h"]})
             grads.update({"enc.W": ge["W"], "enc.b": ge["b"]})
+        elif self.encoder_kind == "bigru":
+            enc = cache["enc"]
+            d_out = np.zeros_like(dH_enc)
+            np.put_along_axis(d_out, enc.back[..., None], dH_enc, axis=0)  # undo the move to left padding
+            dh = np.stack([gd["h"], np.zeros_like(gd["h"])])  # d_0 = ->h_Ts; <-h_1 feeds nothing else
+            ge = self.encoder.backward(self._sub(p, "enc."), enc.stack, d_out, {"h": dh})
+            grads.update({f"enc.{k}": ge[k] for k in self.encoder.param_shapes()})
         else:  # d_0 = 0 is a constant: gd["h"] goes nowhere
             enc = cache["enc"]
             g = self.encoder.backward(self._sub(p, "enc."), enc.sa, dH_enc)

@@ -9,6 +9,17 @@ from rnnlib.seq2seq import Hypothesis, Seq2Seq, beam_step, exact_match, sequence
 from rnnlib.seqtasks import BOS, COPY_VOCAB, EOS, copy_pairs, make_batch
 
 
+def assert_gradients_exact(model, params, batch):
+    """Every parameter's gradient against central differences."""
+    grads = model.loss_and_grads(params, batch)[1]
+    assert set(grads) == set(params)
+    for key in params:
+        def f(x, key=key):
+            return model.loss_and_grads(dict(params, **{key: x}), batch)[0]
+        # eps 1e-4: the attention's gradients are ~1e-5 here, so the default 1e-6 drowns them in rounding
+        assert rel_error(grads[key], numerical_gradient(f, params[key], eps=1e-4)) < 1e-7, key
+
+
 def small_batch(rng):
     # sources of different lengths (left-padded), targets of different lengths (right-padded)
     return make_batch(["abc", "j", "ee"], ["cba", "j", "eej"], COPY_VOCAB, COPY_VOCAB)
@@ -38,15 +49,10 @@ def test_gradients_of_every_parameter(attention):
     model = Seq2Seq(COPY_VOCAB.size, COPY_VOCAB.size, 4, attention=attention, attn_size=3)
     params = model.init(rng)
     batch = small_batch(rng)
-    loss, grads = model.loss_and_grads(params, batch)
-    assert set(grads) == set(params)
+    loss = model.loss_and_grads(params, batch)[0]
     assert loss == pytest.approx(sequence_cross_entropy(model.forward(params, batch)[0], batch.tgt_out,
                                                         batch.tgt_mask)[0])
-    for key in params:
-        def f(x, key=key):
-            return model.loss_and_grads(dict(params, **{key: x}), batch)[0]
-        # eps 1e-4: the attention's gradients are ~1e-5 here, so the default 1e-6 drowns them in rounding
-        assert rel_error(grads[key], numerical_gradient(f, params[key], eps=1e-4)) < 1e-7, key
+    assert_gradients_exact(model, params, batch)
 
 
 def test_padding_does_not_change_a_sequence():
@@ -164,12 +170,7 @@ def test_self_attention_encoder_gradients(attention):
     params = model.init(rng)
     assert set(model.param_shapes()) >= {"enc.E", "enc.W_q", "enc.W_k", "enc.W_v"}
     batch = make_batch(["abca", "j", "ee"], ["acba", "j", "eej"], COPY_VOCAB, COPY_VOCAB)  # "a" repeated
-    loss, grads = model.loss_and_grads(params, batch)
-    assert set(grads) == set(params)
-    for key in params:
-        def f(x, key=key):
-            return model.loss_and_grads(dict(params, **{key: x}), batch)[0]
-        assert rel_error(grads[key], numerical_gradient(f, params[key], eps=1e-4)) < 1e-7, key
+    assert_gradients_exact(model, params, batch)
 
 
 def test_self_attention_encoder_padding_positions_and_bad_input():
@@ -198,3 +199,42 @@ def test_self_attention_encoder_padding_positions_and_bad_input():
         Seq2Seq(5, 5, 4, attention="dot", encoder="lstm")
     with pytest.raises(ValueError, match="src_mask"):
         model.encode(params, both.src, both.src_mask[:, :1])
+
+
+def test_bidirectional_encoder_gradients():
+    """encoder="bigru": both directions over each sequence's own characters, every gradient exact."""
+    rng = np.random.default_rng(8)
+    model = Seq2Seq(COPY_VOCAB.size, COPY_VOCAB.size, 4, attention="additive", attn_size=3, encoder="bigru")
+    params = model.init(rng)
+    # larger attention weights than the default init, so their gradients (~1e-7 otherwise) stand
+    # above the finite differences' rounding
+    params.update({k: rng.normal(size=v.shape) for k, v in params.items() if k.startswith("att.")})
+    assert model.param_shapes()["att.W_k"] == (3, 8) and model.param_shapes()["W_y"] == (COPY_VOCAB.size, 12)
+    batch = small_batch(rng)
+    assert_gradients_exact(model, params, batch)
+
+
+def test_bidirectional_encoder_padded_batch_equals_each_sequence_alone():
+    rng = np.random.default_rng(9)
+    model = Seq2Seq(COPY_VOCAB.size, COPY_VOCAB.size, 5, attention="additive", encoder="bigru")
+    params = model.init(rng)
+    pairs = [("abcd", "dcba"), ("ab", "ba"), ("bca", "acb")]
+    together = model.forward(params, make_batch(*zip(*pairs), COPY_VOCAB, COPY_VOCAB))
+    for b, (s, t) in enumerate(pairs):
+        alone = model.forward(params, make_batch([s], [t], COPY_VOCAB, COPY_VOCAB))
+        np.testing.assert_allclose(together[0][:len(t) + 1, b], alone[0][:, 0], atol=1e-12)
+        # the encoder states of the real characters, both directions, equal those of the sequence alone
+        np.testing.assert_allclose(together[1]["H_enc"][-len(s):, b], alone[1]["H_enc"][:, 0], atol=1e-12)
+        assert np.all(together[1]["H_enc"][:-len(s), b] == 0)
+    # the reverse half at the first character has read the whole sequence: change the last, it changes
+    H1 = model.encode(params, make_batch(["abc"], ["a"], COPY_VOCAB, COPY_VOCAB).src)[0]
+    H2 = model.encode(params, make_batch(["abd"], ["a"], COPY_VOCAB, COPY_VOCAB).src)[0]
+    np.testing.assert_array_equal(H1[0, 0, :5], H2[0, 0, :5])  # forward half: only "a" so far
+    assert not np.allclose(H1[0, 0, 5:], H2[0, 0, 5:])
+    hyp = model.beam_search(params, COPY_VOCAB.encode("abc"), k=1, max_len=5)[0]
+    ids, _ = model.greedy(params, COPY_VOCAB.encode("abc")[:, None], max_len=5)
+    assert list(hyp.tokens) == list(ids[:len(hyp.tokens), 0])
+    with pytest.raises(ValueError, match="attention"):
+        Seq2Seq(5, 5, 4, attention="dot", encoder="bigru")
+    with pytest.raises(ValueError, match="src_mask"):
+        model.encode(params, np.array([[3], [4]]), np.array([[True], [False]]))  # right padding
