@@ -35,7 +35,6 @@ OWN_TESTS_TAGS = {"exercise", "solution"}
 # The primer's text says each example's assert checks the statement next to it.
 LESSON_NOTEBOOKS = {"primer.ipynb"}
 PENDING = {
-    "04_lstm.ipynb",  # two cells still check inside their loops (o_t sweep, the twelve weight blocks)
     "08_seq2seq.ipynb", "09_attention.ipynb",
 }
 
