@@ -57,6 +57,30 @@ def drop_repeated_and_dead_scripts(app, pagename, templatename, context, doctree
     scripts[:] = kept
 
 
+# Loaded on every page by extensions Jupyter Book enables, used by no page of this book:
+# sphinx-design's CSS and tabs script (no page has an `sd-` class) and sphinx-thebe's
+# files (thebe is off). Dropped from a page unless its body uses them (about 70 kB).
+UNUSED_ASSETS = {"sphinx-design.min.css": 'class="sd-', "design-tabs.js": 'class="sd-',
+                 "sphinx-thebe.css": 'class="thebe', "sphinx-thebe.js": 'class="thebe'}
+
+
+def drop_unused_assets(app, pagename, templatename, context, doctree):
+    body = context.get("body", "")
+    for key in ("css_files", "script_files"):
+        assets = context.get(key)
+        if not assets:
+            continue
+        kept = []
+        for asset in assets:
+            name = (getattr(asset, "filename", "") or "").rsplit("/", 1)[-1].split("?")[0]
+            marker = next((m for f, m in UNUSED_ASSETS.items() if name.startswith(f.rsplit(".", 1)[0])
+                           and name.endswith(f.rsplit(".", 1)[1])), None)
+            if marker is not None and marker not in body:
+                continue
+            kept.append(asset)
+        assets[:] = kept
+
+
 def drop_kernel_hints(app, pagename, templatename, context, doctree):
     if "rnnfig-kernel-hint" in context.get("body", ""):
         context["body"] = KERNEL_HINT.sub("", context["body"])
@@ -82,5 +106,6 @@ def drop_fontawesome_script(app, exception):
 def setup(app):
     app.connect("build-finished", drop_fontawesome_script)
     app.connect("html-page-context", drop_repeated_and_dead_scripts, priority=900)
+    app.connect("html-page-context", drop_unused_assets, priority=901)
     app.connect("html-page-context", drop_kernel_hints, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
