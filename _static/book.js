@@ -1,11 +1,11 @@
 // The book's own page script (loaded on every page after the theme's).
 //
-// A box that scrolls sideways (a wide code cell, its output, a table, a long
+// A box that scrolls sideways (a wide code cell, its output, a table, a figure kept wide enough to read on a phone, a long
 // equation) must be reachable by keyboard, or a reader without a mouse cannot
 // scroll it (WCAG 2.1.1; axe-core: scrollable-region-focusable). Every such box
 // gets a tab stop and a name when it overflows, and loses them when it fits.
 (() => {
-  const SELECTOR = "pre, .pst-scrollable-table-container, div.math, .cell_output .output";
+  const SELECTOR = "pre, .pst-scrollable-table-container, div.math, .cell_output .output, .rnnfig-view";
   const mark = () => {
     document.querySelectorAll(SELECTOR).forEach((box) => {
       const scrolls = box.scrollWidth > box.clientWidth + 1;
