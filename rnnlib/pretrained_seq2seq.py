@@ -53,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnlib._checks import check_option
 from rnnlib.clip import clip_by_global_norm
 from rnnlib.io import load_params, save_params
 from rnnlib.optim import Adam
@@ -125,6 +126,7 @@ def train(model, params, next_batch, steps, lr, max_norm, callback=None, every=N
 
 def date_model(variant):
     """The date model ``variant`` ("plain" or "attention") of :data:`DATE_CONFIG`'s size."""
+    check_option("variant", variant, tuple(MODELS))
     c = DATE_CONFIG
     return Seq2Seq(DATE_SOURCE_VOCAB.size, DATE_TARGET_VOCAB.size, c["hidden_size"], attention=MODELS[variant],
                    attn_size=c["attn_size"])
@@ -132,6 +134,7 @@ def date_model(variant):
 
 def copy_model(variant):
     """The copy-task model ``variant`` ("plain", "attention" or "self_attention") of :data:`SWEEP_CONFIG`'s size."""
+    check_option("variant", variant, tuple(MODELS) + (SELF_ATTENTION,))
     c = SWEEP_CONFIG
     if variant == SELF_ATTENTION:
         return Seq2Seq(COPY_VOCAB.size, COPY_VOCAB.size, c["hidden_size"], attention="additive",
