@@ -21,13 +21,7 @@ PACKAGE = pathlib.Path(rnnlib.__file__).parent
 CHECKS = PACKAGE / "_checks.py"
 
 #: Files allowed to keep hand-written raises, each with the reason (paths relative to rnnlib/).
-ALLOWED = {
-    "seq2seq.py": "pending: helper attn converts its own modules to the vocabulary",
-    "attention.py": "pending: helper attn converts its own modules to the vocabulary",
-    "self_attention.py": "pending: helper attn converts its own modules to the vocabulary",
-    "seqtasks.py": "pending: helper attn converts its own modules to the vocabulary",
-    "pretrained_seq2seq.py": "pending: helper attn converts its own modules to the vocabulary",
-}
+ALLOWED = {}
 
 EXCEPTIONS = ("ValueError", "TypeError")
 
