@@ -49,7 +49,9 @@ Arrays
 Anything else
     ``fail(exc, name, expected, got, cause=None)`` raises ``exc`` with the
     message above: the one way to word a check that fits none of the
-    functions (a relation between two arguments, a file's contents).
+    functions (a relation between two arguments, a file's contents). ``exc``
+    may be any exception class (``FileExistsError`` for a path that must not
+    be overwritten); ``cause`` chains the error that revealed the problem.
 """
 
 import math

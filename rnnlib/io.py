@@ -31,7 +31,7 @@ _EMPTY_ZIP_MAGIC = b"PK\x05\x06"  # a zip archive with no entries (np.savez of {
 def _check_path(path, argname="path"):
     path = check_path(argname, path, ".npz")
     if os.path.isdir(path):
-        raise IsADirectoryError(f"{argname} {path!r} is a directory, not an .npz file")
+        fail(IsADirectoryError, argname, "an .npz file", f"{path!r}, which is a directory")
     return path
 
 
@@ -86,11 +86,10 @@ def save_params(path, params, overwrite=True):
         arrays[key] = arr
     if os.path.lexists(path):
         if not overwrite:
-            raise FileExistsError(f"path {path!r} exists and overwrite=False")
+            fail(FileExistsError, "path", "a path where no file exists (overwrite=False)", f"{path!r}, which exists")
         if not os.path.isfile(path) or not _is_npz(path):
-            raise FileExistsError(
-                f"path {path!r} exists and is not an .npz archive; refusing to overwrite it"
-            )
+            fail(FileExistsError, "path", "a new file or an .npz archive to replace",
+                 f"{path!r}, which exists and is not an .npz archive (refusing to overwrite it)")
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:

@@ -7,12 +7,15 @@ ValueError(...)`` or ``raise TypeError(...)`` written anywhere else, unless
 its file is listed below with the reason. A raise that is not an argument
 check (a corrupt file, an internal state error) can call ``_checks.fail``
 too (``cause=`` chains the original error); list its file here only if it
-cannot.
+cannot. A table of bad calls, one or more per converted module, checks that
+the messages do come out in that shape.
 """
 
 import ast
 import pathlib
+import re
 
+import numpy as np
 import pytest
 
 import rnnlib
@@ -85,3 +88,61 @@ def test_allowed_files_exist_and_still_need_their_entry(rel):
 def test_the_vocabulary_itself_raises_only_through_fail():
     """Inside _checks.py too, every message is built by ``fail``: one place holds the wording."""
     assert hand_written_raises(CHECKS) == []
+
+
+def _bad_calls():
+    """One bad call (at least) per module converted to the vocabulary: ``(id, call)``."""
+    from rnnlib import experiments, gradient_flow, io, pretrained
+    from rnnlib.check.engine import Spec
+    from rnnlib.figures import ch03, common
+    from rnnlib.heads import Head
+    from rnnlib.model import SequenceModel
+    from rnnlib.rnn import RNN
+    from rnnlib.torch_interop import to_torch_state_dict
+    from rnnlib.widgets import Choice, InteractiveFigure, Slider, Try
+
+    rnn = RNN(2, 3)
+    params = rnn.init(np.random.default_rng(0))
+    _, trace = rnn.forward(params, np.zeros((4, 1, 2)))
+    head = Head(3, 2, "linear")
+    model = SequenceModel(RNN(2, 3), "linear", 2)
+    sigmoid_rnn = RNN(2, 3, activation="sigmoid")
+    return [
+        ("widgets.Slider step", lambda: Slider(0, 1, 0, default=0)),
+        ("widgets.Slider grid", lambda: Slider(0.0, 1.0, 0.3, default=0.0)),
+        ("widgets.Choice empty", lambda: Choice([])),
+        ("widgets.Choice default", lambda: Choice(["a"], default="b")),
+        ("widgets.Try phrase", lambda: Try({"a": 1}, "")),
+        ("widgets.InteractiveFigure func", lambda: InteractiveFigure(None, {"a": Slider(0, 1, 1, default=0)})),
+        ("widgets.InteractiveFigure html_values",
+         lambda: InteractiveFigure(lambda fig, *, a: None, {"a": Slider(0, 1, 1, default=0)}, html_values=1)),
+        ("io.save_params path", lambda: io.save_params("weights.txt", {})),
+        ("io.save_params params", lambda: io.save_params("w.npz", [])),
+        ("experiments.split_text", lambda: experiments.split_text("abc", held_out=1.5)),
+        ("experiments.adding_sweep seeds", lambda: experiments.adding_sweep(seeds=(1, 1))),
+        ("experiments.adding_sweep settings", lambda: experiments.adding_sweep(seeds=(1,), lr_decay=0.5)),
+        ("figures.common.sub", lambda: common.sub("q")),
+        ("figures.common.explorer_inputs", lambda: common.explorer_inputs("no such sequence")),
+        ("figures.ch03.saddle_node", lambda: ch03.saddle_node(b=0.0)),
+        ("figures.ch03.cliff_edge", lambda: ch03.cliff_edge(10.5)),
+        ("gradient_flow.gradient_factors", lambda: gradient_flow.gradient_factors(1.0, 0)),
+        ("gradient_flow.flow_cell", lambda: gradient_flow.flow_cell("tcn")),
+        ("check.engine.Spec", lambda: Spec("not a signature", "ch01")),
+        ("heads.Head.backward", lambda: head.backward(head.init(np.random.default_rng(0)), {"h": 0, "y": 0})),
+        ("model.loss", lambda: model.loss_and_grads(model.init(np.random.default_rng(0)), np.zeros((4, 1, 2)),
+                                                    np.zeros((1, 2)), loss="bce")),
+        ("torch_interop.activation", lambda: to_torch_state_dict(sigmoid_rnn, params)),
+        ("pretrained.cell", lambda: pretrained.weights_path("tcn")),
+        ("_cell.Trace.step", lambda: trace.step(4)),
+        ("_checks.check_keys", lambda: rnn.forward({"W": params["W"]}, np.zeros((4, 1, 2)))),
+    ]
+
+
+ONE_STYLE = re.compile(r"^[^\n:]+: expected .+, got .+", re.S)
+
+
+@pytest.mark.parametrize("label, call", _bad_calls(), ids=[label for label, _ in _bad_calls()])
+def test_converted_modules_speak_the_one_style(label, call):
+    with pytest.raises((TypeError, ValueError)) as err:
+        call()
+    assert ONE_STYLE.match(str(err.value)), f"{label}: {err.value}"

@@ -67,16 +67,16 @@ def test_save_refusals(tmp_path, params):
         save_params(tmp_path / "model.txt", params)
     folder = tmp_path / "dir.npz"
     folder.mkdir()
-    with pytest.raises(IsADirectoryError, match="is a directory"):
+    with pytest.raises(IsADirectoryError, match="path: expected an .npz file, got .*, which is a directory"):
         save_params(folder, params)
     notes = tmp_path / "notes.npz"
     notes.write_text("my notes, not an archive")
-    with pytest.raises(FileExistsError, match="is not an .npz archive; refusing to overwrite"):
+    with pytest.raises(FileExistsError, match=r"path: expected a new file or an .npz archive to replace, got .*, which exists and is not an .npz archive \(refusing to overwrite it\)"):
         save_params(notes, params)
     assert notes.read_text() == "my notes, not an archive"
     existing = tmp_path / "keep.npz"
     save_params(existing, params)
-    with pytest.raises(FileExistsError, match="overwrite=False"):
+    with pytest.raises(FileExistsError, match=r"path: expected a path where no file exists \(overwrite=False\), got .*, which exists"):
         save_params(existing, params, overwrite=False)
     with pytest.raises(TypeError, match=r"params\['bad'\]: expected a numeric array"):
         save_params(tmp_path / "x.npz", {"bad": np.array([object()])})
