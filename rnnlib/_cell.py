@@ -180,9 +180,9 @@ class Trace(dict):
         """
         T = self["X"].shape[0]
         if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
-            raise TypeError(f"t must be an int, got {type(t).__name__}")
+            fail(TypeError, "t", f"an int in [0, {T})", f"{type(t).__name__} {t!r}")
         if not 0 <= t < T:
-            raise ValueError(f"t must be in [0, {T}) (the trace has T = {T} steps), got {t}")
+            fail(ValueError, "t", f"an int in [0, {T}) (the trace has T = {T} steps)", t)
         names = list(self.final_state)
         arrays = {k: v[t : t + 1] for k, v in self.items()
                   if k not in ("X", "state0") and getattr(v, "shape", (None,))[0] == T}
@@ -546,10 +546,7 @@ class Cell:
     def _check_backward(self, params, trace, dH_seq, dfinal_state):
         p = self._params(params)
         dtype = p["W"].dtype
-        if not isinstance(trace, Trace):
-            raise TypeError(
-                f"trace: expected the Trace returned by {type(self).__name__}.forward, got {type(trace).__name__}"
-            )
+        check_type("trace", trace, Trace, f"the Trace returned by {type(self).__name__}.forward")
         check_keys("trace", trace, ("X", "state0") + self.trace_names, what="entry")
         T, B, _ = trace["X"].shape
         sizes = {"T": T, "B": B, "H": self.hidden_size}

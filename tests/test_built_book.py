@@ -3,7 +3,9 @@
 Skipped, with the reason, when the book is not built (``make book`` first; CI
 builds it before ``make test``).
 """
+import functools
 import html
+import json
 import re
 from pathlib import Path
 
@@ -66,3 +68,130 @@ def test_equations_and_exercises_are_numbered_per_chapter(page):
         assert not plain, f"{page.name}: {kind} numbers without the chapter: {plain[:5]}"
         assert all(c == chapter for c, _ in found), f"{page.name}: {kind} numbers of another chapter: {found}"
         assert [k for _, k in found] == list(range(1, len(found) + 1)), f"{page.name}: {kind}s numbered {found}"
+
+
+# -- Figures: numbered per chapter, captioned, described, referred to ---------------------------
+#
+# A figure of a chapter is a notebook cell's output (an interactive figure, ``div.rnnfig``, or a
+# static plot, an ``img`` in the cell's output) that myst-nb wraps in a numbered ``<figure>``: the
+# cell's metadata holds ``"mystnb": {"figure": {"name": "fig-04-gates", "caption": "..."}}`` (and a
+# static plot's alt text in ``"image": {"alt": "..."}``); the text refers to it with
+# {numref}`fig-04-gates`, which reads "Figure 4.1". Chapters whose figures are not converted yet
+# are below; a converted chapter must leave the set (its test is an expected failure until then,
+# and an unexpected pass fails).
+FIGURE_PENDING = {"01_feedforward_to_recurrence", "02_backprop_through_time", "03_exploding_vanishing",
+                  "04_lstm", "05_gru", "06_long_memory", "07_char_language_model",
+                  "08_seq2seq", "09_attention"}
+FIGURE_LABEL = re.compile(r"fig-(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*")
+# Maths typed as ASCII ("w^200", "C_(t-1)", "x_{t}") in a caption or alt text: write w²⁰⁰, Cₜ₋₁.
+ASCII_MATHS = re.compile(r"[A-Za-z0-9)\]]\^[\w({\-]|[A-Za-z]_[({\[]|\b[A-Za-z]_[a-z0-9]\b")
+MIN_WORDS = 6
+
+
+@functools.lru_cache(maxsize=None)
+def _soup(page):
+    bs4 = pytest.importorskip("bs4", reason="the figure checks read the pages with beautifulsoup4")
+    return bs4.BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
+def _figure_outputs(soup):
+    """Every figure a cell output shows: the interactive figures and the static images."""
+    found = list(soup.select("div.rnnfig"))
+    found += [img for img in soup.select("div.cell_output img") if not img.find_parent("div", class_="rnnfig")]
+    return found
+
+
+def _alt(output):
+    img = output if output.name == "img" else output.select_one("img.rnnfig-frame")
+    return (img.get("alt") or "").strip() if img is not None else ""
+
+
+def _meaningful(text):
+    """Words that describe something: not empty, not a file name, at least MIN_WORDS words."""
+    return (len(re.findall(r"[A-Za-z]{2,}", text)) >= MIN_WORDS
+            and not re.search(r"\.(png|svg|jpe?g|gif)\b|_images/|^\S+$", text))
+
+
+@functools.lru_cache(maxsize=1)
+def _figure_numbers():
+    """{(page name, figure id): "4.2"} over every page of the book."""
+    numbers = {}
+    for page in PAGES:
+        for figure in _soup(page).select("figure[id]"):
+            number = figure.select_one("figcaption span.caption-number")
+            if number is not None:
+                numbers[(page.name, figure["id"])] = number.get_text().strip().removeprefix("Figure ").strip()
+    return numbers
+
+
+def _check_figures(page):
+    """The problems of one page's figures, as text (empty when all is well)."""
+    soup = _soup(page)
+    chapter = int(page.name[:2]) if re.match(r"\d{2}_", page.name) else None
+    problems, seen = [], []
+    for output in _figure_outputs(soup):
+        name = output.get("data-rnnfig") or "static image"
+        figure = output.find_parent("figure")
+        if figure is None or not figure.get("id"):
+            problems.append(f"{name}: not inside a numbered figure (cell metadata mystnb.figure)")
+            continue
+        label = figure["id"]
+        number = figure.select_one("figcaption span.caption-number")
+        caption = figure.select_one("figcaption span.caption-text")
+        if number is None or caption is None or not caption.get_text().strip():
+            problems.append(f"{label}: no numbered caption")
+            continue
+        seen.append((label, number.get_text().strip()))
+        if chapter is not None and not (FIGURE_LABEL.fullmatch(label) and int(label[4:6]) == chapter):
+            problems.append(f"{label}: label not of the form fig-{chapter:02d}-name")
+        caption_text = caption.get_text(" ", strip=True)
+        if not _meaningful(caption_text):
+            problems.append(f"{label}: caption too short to say what to look at: {caption_text!r}")
+        alt = _alt(output)
+        if not _meaningful(alt):
+            problems.append(f"{label}: alt text does not describe the figure: {alt!r}")
+        texts = [alt]
+        data = output.select_one("script.rnnfig-data") if output.name == "div" else None
+        if data is not None:
+            frames = json.loads(data.get_text())
+            texts += [frames["title"]] + frames["captions"]
+        ascii_maths = sorted({m.group(0) for t in texts for m in ASCII_MATHS.finditer(t)})
+        if ascii_maths:
+            problems.append(f"{label}: ASCII maths in the alt text or the frame captions: {ascii_maths}")
+        if not soup.select(f'a.reference.internal[href="#{label}"]:not(.headerlink)'):
+            problems.append(f"{label}: the text never refers to it ({{numref}}`{label}`)")
+    numbers = [n for _, n in seen]
+    expected = [f"Figure {chapter}.{k}" if chapter is not None else f"Figure {k}"
+                for k in range(1, len(seen) + 1)]
+    if numbers != expected:
+        problems.append(f"figures numbered {numbers}, expected {expected}")
+    return problems
+
+
+@pytest.mark.parametrize("page", [pytest.param(p, marks=pytest.mark.xfail(
+    strict=True, reason="figures not converted yet (FIGURE_PENDING)")) if p.stem in FIGURE_PENDING else p
+    for p in PAGES], ids=lambda p: p.name)
+def test_every_figure_is_numbered_captioned_described_and_referred_to(page):
+    """Figure 4.1, 4.2, ... in order; a caption and an alt text that say something; a {numref} to each."""
+    problems = _check_figures(page)
+    assert not problems, f"{page.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_figure_reference_resolves_to_its_number(page):
+    """A {numref} reads "Figure 4.2" and links to figure 4.2, on this page or another; none is left unresolved."""
+    numbers = _figure_numbers()
+    soup = _soup(page)
+    problems = [f"unresolved: {span.get_text()!r}" for span in soup.select("span.std-numref")
+                if span.find_parent("a") is None]
+    for link in soup.select("a.reference.internal"):
+        target = link.get("href", "")
+        if "#fig-" not in target:
+            continue
+        file, _, ident = target.partition("#")
+        key = ((Path(file).name or page.name), ident)
+        if key not in numbers:
+            problems.append(f"{target}: no numbered figure there")
+        elif link.select_one("span.std-numref") is not None and link.get_text().strip() != f"Figure {numbers[key]}":
+            problems.append(f"{target}: reads {link.get_text().strip()!r}, the figure is Figure {numbers[key]}")
+    assert not problems, f"{page.name}:\n" + "\n".join(problems)

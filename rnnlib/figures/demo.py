@@ -86,7 +86,7 @@ def _show_mark(mark, step, message):
     html_values=18,  # the HTML face: w every 0.3, T every 40 (and the defaults and the values tried): page budget
 )
 def gradient_power(handles, *, w, T):
-    """The gradient factor w^k through k steps, in float64."""
+    """The gradient factor wᵏ through k steps, in float64."""
     k, g, exact = gradient_factors(w, T)
     overflow, underflow = _first(np.isinf(g)), _first(g == 0)
     ok = np.isfinite(g) & (g > 0)

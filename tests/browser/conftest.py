@@ -5,11 +5,15 @@
 * ``visit``: opens a page of the book; every request to another host is
   blocked and recorded, console errors and page errors are recorded.
 
-The test modules skip themselves (one line, with the reason) when the book is
-not built or Chromium is missing; these fixtures are only used then.
+Every test here needs Playwright and Chromium, and (unless its module sets
+``NEEDS_BUILT_BOOK = False``) the built book. When one of them is missing the
+test is skipped with the reason, before any fixture starts; under CI
+(``CI=true``, where ``.ci/run`` installs Chromium and builds the book first)
+it fails instead, so a CI run never passes with its browser tests skipped.
 """
 import functools
 import http.server
+import importlib.util
 import os
 import shutil
 import threading
@@ -26,6 +30,32 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def chromium_path():
     """The Chromium to drive: $CHROMIUM, else `chromium` on the PATH, else None."""
     return os.environ.get("CHROMIUM") or shutil.which("chromium")
+
+
+def missing_prerequisites(needs_book=True):
+    """What the browser tests need and this machine lacks, one sentence each (empty: nothing)."""
+    missing = []
+    if needs_book and not (HTML / "index.html").is_file():
+        missing.append("browser tests need the built book: no _build/html/index.html (run `make book`)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("browser tests need the playwright package (requirements.txt)")
+    if not chromium_path():
+        missing.append("browser tests need Chromium: no `chromium` on the PATH (apt-get install chromium)")
+    return missing
+
+
+def under_ci():
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Skip (fail under CI) a browser test whose prerequisites are missing, before its fixtures start."""
+    missing = missing_prerequisites(needs_book=getattr(item.module, "NEEDS_BUILT_BOOK", True))
+    if missing:
+        if under_ci():
+            pytest.fail("CI=true, so the browser tests must run, but " + "; ".join(missing), pytrace=False)
+        pytest.skip("; ".join(missing))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

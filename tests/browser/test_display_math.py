@@ -13,8 +13,6 @@ has not split their equations yet.
 Run ``python tests/browser/test_display_math.py`` for a table of the widest
 equations at 390 px (needs the built book and Chromium, like the tests).
 """
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -25,7 +23,7 @@ WIDTH = 390
 # Equations that may scroll sideways at 390 px, as "page#equation-id": reason.
 SCROLLING = {}
 # Pages whose equations are not split yet (their owner converts them; the lead empties this).
-PENDING = {"book/08_seq2seq.html", "book/09_attention.html"}
+PENDING = set()
 
 # Every display equation on the page: the box (the column), the typeset formula and its number.
 MEASURE = """() => Array.from(document.querySelectorAll('main div.math')).map((box, n) => {
@@ -87,30 +85,24 @@ def problems(page_name, equations):
     return found
 
 
-if __name__ != "__main__":
-    if not (HTML / "index.html").is_file():
-        pytest.skip("browser tests need the built book: no _build/html/index.html (run `make book`)",
-                    allow_module_level=True)
-    pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (requirements.txt)")
-    if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
-        pytest.skip("browser tests need Chromium: no `chromium` on the PATH (apt-get install chromium)",
-                    allow_module_level=True)
-    PAGES = math_pages()
+PAGES = math_pages()
 
-    @pytest.mark.parametrize("page_name", PAGES)
-    def test_every_display_equation_fits_the_column_at_390_px(visit, page_name):
-        if page_name in PENDING:
-            pytest.skip(f"{page_name} is listed in PENDING (its equations are not split yet)")
-        record = visit(page_name)
-        equations = measure(record.page)
-        assert equations, f"{page_name}: no display equation found"
-        found = problems(page_name, equations)
-        assert not found, f"at {WIDTH} px:\n" + "\n".join(found)
 
-    def test_the_lists_name_real_pages():
-        listed = PENDING | {key.split("#")[0] for key in SCROLLING}
-        assert listed <= set(PAGES), f"not pages with display maths: {listed - set(PAGES)}"
-        assert all(reason.strip() for reason in SCROLLING.values()), "every scrolling equation needs its reason"
+@pytest.mark.parametrize("page_name", PAGES)
+def test_every_display_equation_fits_the_column_at_390_px(visit, page_name):
+    if page_name in PENDING:
+        pytest.skip(f"{page_name} is listed in PENDING (its equations are not split yet)")
+    record = visit(page_name)
+    equations = measure(record.page)
+    assert equations, f"{page_name}: no display equation found"
+    found = problems(page_name, equations)
+    assert not found, f"at {WIDTH} px:\n" + "\n".join(found)
+
+
+def test_the_lists_name_real_pages():
+    listed = PENDING | {key.split("#")[0] for key in SCROLLING}
+    assert listed <= set(PAGES), f"not pages with display maths: {listed - set(PAGES)}"
+    assert all(reason.strip() for reason in SCROLLING.values()), "every scrolling equation needs its reason"
 
 
 if __name__ == "__main__":

@@ -13,18 +13,11 @@
 """
 import itertools
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 HTML = Path(__file__).resolve().parents[2] / "_build" / "html"
-if not (HTML / "index.html").is_file():
-    pytest.skip("browser tests need the built book: no _build/html/index.html (run `make book`)", allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (requirements.txt)")
-if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
-    pytest.skip("browser tests need Chromium: no `chromium` on the PATH (apt-get install chromium)", allow_module_level=True)
 
 MIN_TEXT_PX = 9.0
 PHONE = {"width": 390, "height": 844}

@@ -7,18 +7,11 @@ wherever they are not already shown; a link in each opened panel leads to its
 target. One search box at most is visible. No page is wider than the viewport
 except inside scroll containers (code, maths, tables scroll on their own).
 """
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 HTML = Path(__file__).resolve().parents[2] / "_build" / "html"
-if not (HTML / "index.html").is_file():
-    pytest.skip("browser tests need the built book: no _build/html/index.html (run `make book`)", allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (requirements.txt)")
-if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
-    pytest.skip("browser tests need Chromium: no `chromium` on the PATH (apt-get install chromium)", allow_module_level=True)
 
 WIDTHS = (390, 1000, 1280)
 CHAPTER = "book/04_lstm.html"

@@ -6,19 +6,12 @@ all, with its figures' frames, at most 3.5 MB. Sizes are the files on disk of
 every request the page made until the network was idle (the local test server
 sends them uncompressed, as a browser reading the book from disk does).
 """
-import os
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 HTML = Path(__file__).resolve().parents[2] / "_build" / "html"
-if not (HTML / "index.html").is_file():
-    pytest.skip("browser tests need the built book: no _build/html/index.html (run `make book`)", allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (requirements.txt)")
-if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
-    pytest.skip("browser tests need Chromium: no `chromium` on the PATH (apt-get install chromium)", allow_module_level=True)
 
 SHARED_BUDGET = 2.1e6
 PAGE_BUDGET = 3.5e6
