@@ -6,8 +6,18 @@
 // gets a tab stop and a name when it overflows, and loses them when it fits.
 (() => {
   const SELECTOR = "pre, .pst-scrollable-table-container, div.math, .cell_output .output, .rnnfig-view";
+  // Which side of a scrolling box has more to show ("left", "right", "both"):
+  // book.css fades that edge of a figure (whose picture hides any shadow).
+  const more = (box) => {
+    const hidden = box.scrollWidth - box.clientWidth;
+    const left = box.scrollLeft > 1, right = box.scrollLeft < hidden - 1;
+    const side = hidden > 1 && (left || right) ? (left && right ? "both" : left ? "left" : "right") : "";
+    if (side) box.dataset.bookMore = side;
+    else delete box.dataset.bookMore;
+  };
   const mark = () => {
     document.querySelectorAll(SELECTOR).forEach((box) => {
+      more(box);
       const scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
@@ -31,6 +41,9 @@
   window.addEventListener("load", mark);
   let pending = null;
   window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(mark, 150); });
+  document.addEventListener("scroll", (event) => {
+    if (event.target instanceof Element && event.target.matches(SELECTOR)) more(event.target);
+  }, { capture: true, passive: true });
 })();
 
 // Solutions (sphinx-exercise's `solution` directives: dropdown admonitions that
