@@ -38,6 +38,9 @@ def test_search_lists_results_with_snippets_without_errors(browser, book_url, or
         word = QUERIES[query]
         assert any(word in snippets.nth(i).inner_text().lower() for i in range(snippets.count())), (
             f"no snippet for {query!r} shows {word!r} ({origin})")
+        raw = [snippets.nth(i).inner_text() for i in range(snippets.count())]
+        tex = [text[:80] for text in raw if any(d in text for d in ("\\(", "\\)", "\\[", "\\]"))]
+        assert not tex, f"snippets show TeX delimiters for {query!r} ({origin}): {tex[:2]}"
         assert not errors, f"console errors while searching {query!r} ({origin}): {errors[:3]}"
     finally:
         page.close()
