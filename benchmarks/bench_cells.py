@@ -53,7 +53,7 @@ Results (``--clock cpu``: thread CPU time, one thread for numpy and torch,
 processes, numpy 2.4.6 with OpenBLAS 0.3.31, torch 2.13.0+cpu, float64).
 "Before": the cells as they were (weight gradients as dA^T X, every array
 fresh from numpy); "after": weight and input gradients as X^T dA and
-W^T dA^T (OpenBLAS runs these tall products 10-25% faster) and memory reuse.
+W^T dA^T (OpenBLAS ran these tall products 14-26% faster) and memory reuse.
 Both runs one after the other; numpy's matmul rate in each run 52.0 (before)
 and 52.2 (after) GFLOP/s.
 
@@ -75,9 +75,10 @@ At (50, 128, 256, 512) with ``--no-reuse`` in a third run, LSTM 1836.7 ms
 (0.97x torch, 63%), GRU pytorch 1346.8 ms (1.01x, 64%): most of the gain
 there is the memory reuse. On this shared machine the same command varies by
 about 10% from run to run (torch's times too); the ratio, measured on
-interleaved calls, varies less. Wall-clock times (``--clock wall``) at the
-default threads were 1.5-2.5x the CPU times for both libraries here, because
-other processes held the cores.
+interleaved calls, varies less. The wall-clock times of the same calls (one
+thread) were up to 2.5x their CPU times for both libraries, because other
+processes held the cores; the wall-clock ratios stayed at or below 1.0
+(LSTM 0.81x, GRU pytorch 0.77x at the largest shape).
 """
 
 import argparse
