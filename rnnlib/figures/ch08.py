@@ -91,7 +91,8 @@ def decoding_explorer(handles, *, example, step):
     prefix = DATE_TARGET_VOCAB.decode(out["ids"][:t - 1])
     handles["title"].set_text(f"{example!r} -> {prefix}[{token_label(best)}]")
     done = " (the output had already ended)" if step > L else ""
-    return (f"Step {t}{done}: after writing {prefix!r} the model gives {token_label(best)!r} "
+    written = f"after writing {prefix!r}" if prefix else "with nothing written yet"
+    return (f"Step {t}{done}: {written} the model gives {token_label(best)!r} "
             f"probability {p[best]:.2f}; greedy decoding writes it and feeds it back as the next input.")
 
 

@@ -29,10 +29,7 @@ def book_pages():
 
 
 # Pages whose notebook still shows TeX as text, with what breaks it (its owner fixes the notebook).
-RAW_TEX_PENDING = {
-    "book/09_attention.html": "'Backward, checked': a line inside $...$ starts with '- ', Markdown makes it "
-                              "a list item and the maths after it is shown as TeX and italic run-on text",
-}
+RAW_TEX_PENDING = {}
 
 PAGES = book_pages()
 TEXT = {page: (HTML / page).read_text(encoding="utf-8") for page in PAGES}
