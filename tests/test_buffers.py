@@ -133,3 +133,27 @@ def test_pooled_results_equal_unpooled_results(monkeypatch):
         np.testing.assert_array_equal(pooled[k], plain[k], err_msg=k)
     for k in cell.trace_names:
         np.testing.assert_array_equal(pooled_trace[k], plain_trace[k], err_msg=k)
+
+
+def test_threads_calling_cells_at_once_get_their_own_memory():
+    import threading
+
+    cell = GRU(D, H, variant="pytorch")
+    rng = np.random.default_rng(2)
+    params = cell.init(rng)
+    inputs = rng.standard_normal((4, T, B, D))
+    expected = [cell.forward(params, X)[1]["h"].copy() for X in inputs]
+    errors = []
+
+    def work(k):
+        for _ in range(3):
+            H_seq, _ = cell.forward(params, inputs[k])
+            if not np.array_equal(H_seq, expected[k]):
+                errors.append(k)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
