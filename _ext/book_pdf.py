@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PRINT_CSS = """
 @media print {
-  .rnnfig-controls, .rnnfig-note, .rnnfig-reset, .rnnfig-fullscreen, .headerlink,
+  .rnnfig-controls, .rnnfig-note, .rnnfig-buttons, .headerlink,
   .header-article, .prev-next-area, .bd-footer, .bd-footer-article, .bd-footer-content,
   .search-button, .theme-switch-button, .dropdown-download-buttons { display: none !important; }
   .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
