@@ -32,3 +32,88 @@
   let pending = null;
   window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(mark, 150); });
 })();
+
+// Solutions (sphinx-exercise's `solution` directives: dropdown admonitions that
+// sphinx-togglebutton folds, with a toggle button in the title). As the theme
+// leaves them, only the button and the bare title text open a solution: a tap on
+// the title's link ("Solution to Exercise 4.3 ...") jumps to the exercise instead
+// and a tap on anything else in the title (maths, code) throws in
+// togglebutton.js, and a link to a solution, or a page opened at its anchor,
+// lands on a closed box. Here a click anywhere in the title (or Enter/Space on
+// its button) opens or closes the solution; the title's link to the exercise,
+// which sits just above, becomes plain text so the title is one target; the
+// button is named after the solution; and a solution is opened when a link
+// to it (or to something inside it) is followed or the page is loaded at it.
+(() => {
+  const FOLDED = ".admonition.toggle";
+  const titleOf = (box) => box.querySelector(":scope > .admonition-title");
+  const buttonOf = (box) => titleOf(box) && titleOf(box).querySelector(".toggle-button");
+  const isClosed = (box) => box.classList.contains("toggle-hidden");
+
+  const toggle = (box) => {
+    const button = buttonOf(box);
+    if (button && typeof window.toggleHidden === "function") window.toggleHidden(button);
+  };
+
+  // Open every folded box that holds the element (a solution inside a solution too).
+  const reveal = (target) => {
+    let opened = false;
+    for (let box = target && target.closest(FOLDED); box; box = box.parentElement && box.parentElement.closest(FOLDED)) {
+      if (isClosed(box)) { toggle(box); opened = true; }
+    }
+    return opened;
+  };
+
+  const targetOf = (hash) => {
+    if (!hash || hash.length < 2) return null;
+    let id = hash.slice(1);
+    try { id = decodeURIComponent(id); } catch (error) { /* keep the raw id */ }
+    return document.getElementById(id);
+  };
+
+  const openAt = (hash, scroll) => {
+    const target = targetOf(hash);
+    if (target && reveal(target) && scroll) target.scrollIntoView({ block: "start" });
+  };
+
+  const prepare = () => {
+    document.querySelectorAll(FOLDED).forEach((box) => {
+      const title = titleOf(box);
+      const button = buttonOf(box);
+      if (!title || !button || box.dataset.bookFolded) return;
+      box.dataset.bookFolded = "1";
+      title.querySelectorAll("a[href]").forEach((link) => {
+        const text = document.createElement("span");
+        text.className = "book-title-ref";
+        while (link.firstChild) text.appendChild(link.firstChild);
+        link.replaceWith(text);
+      });
+      const name = title.textContent.replace(/\s+/g, " ").trim();
+      if (name) button.setAttribute("aria-label", name);
+      button.setAttribute("aria-controls", box.id);
+    });
+    openAt(location.hash, true);
+  };
+
+  // Capture phase: runs before togglebutton's own handler on the title (which
+  // finds no button for a click on a child element and throws).
+  document.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.defaultPrevented) return;
+    const title = event.target.closest && event.target.closest(`${FOLDED} > .admonition-title`);
+    if (title) {
+      event.preventDefault();
+      event.stopPropagation();
+      toggle(title.parentElement);
+      return;
+    }
+    const link = event.target.closest && event.target.closest("a[href*='#']");
+    if (link && link.origin === location.origin && link.pathname === location.pathname) {
+      openAt(link.hash, false);  // the browser then scrolls to the now open target
+    }
+  }, true);
+  window.addEventListener("hashchange", () => openAt(location.hash, true));
+
+  // After togglebutton.js has folded the boxes (it runs on DOMContentLoaded, before us).
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", prepare);
+  else prepare();
+})();

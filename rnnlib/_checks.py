@@ -1,23 +1,83 @@
-"""Input validation shared by the cells (private).
+"""The validation vocabulary of rnnlib (private): one message style for every bad input.
 
-Every check raises ``TypeError`` (wrong kind of object or dtype) or
-``ValueError`` (wrong shape, size, value or option) with a message that names
-the argument, what was expected and what was received, e.g.
-``X: expected shape (T, B, D) with D=8, got (10, 3, 5)``. No check modifies
-its input.
+Every module checks its arguments with these functions instead of writing
+``raise ValueError(...)`` by hand (``tests/test_checks_vocabulary.py`` holds
+it). Each raises ``TypeError`` (wrong kind of object or dtype) or
+``ValueError`` (wrong shape, size, value or option) with one message shape::
+
+    {name}: expected {what was expected}, got {what was received}
+
+for example ``X: expected shape (T, B, D) with D=8, got (10, 3, 5)`` or
+``lr: expected a finite real number > 0, got -0.1``. No check modifies its
+input; most return the checked value (as a float, an int or a dtype where
+that helps the caller).
+
+The vocabulary
+--------------
+Numbers
+    ``check_real(name, value, low, high, low_open, high_open)``: a finite real
+    number (bools refused) within optional bounds, returned as a float.
+    ``check_int(name, value, low, high)``: an integer (bools refused).
+    ``check_size(name, value)``: a positive int.
+    ``check_whole(name, value, low, high)``: an int or a float with no
+    fractional part (a slider's value), returned as an int.
+Options and kinds
+    ``check_option(name, value, allowed)``: one of a few allowed values.
+    ``check_type(name, value, types, expected)``: an instance of ``types``.
+    ``check_callable(name, value, allow_none)``: a callable.
+    ``check_text(name, value)``: a non-empty str.
+    ``check_path(name, value, suffix)``: a str or os.PathLike, ending in ``suffix``.
+    ``check_rng(rng)``: a ``numpy.random.Generator``.
+    ``check_dtype(name, dtype)``: float32 or float64, returned as a dtype.
+Collections
+    ``check_keys(name, mapping, required, allowed)``: a dict with every
+    required key (and, with ``allowed``, no other).
+    ``check_known(name, keys, allowed)``: every key among ``allowed`` (unknown
+    keyword arguments, controls, ...).
+    ``check_distinct(name, values, what)``: a non-empty sequence without repeats.
+    ``check_array_dict(name, mapping)``: a dict of numpy arrays.
+Arrays
+    ``as_float_array(name, value, dtype)``: a floating-point array (never a
+    silent cast from integers, bools or strings).
+    ``check_shape(name, arr, letters, sizes)``: a symbolic shape such as
+    ``("T", "B", "D")`` with some sizes known.
+    ``check_same_shape(name, arr, ref_name, ref_shape)``: the shape of another array.
+    ``check_finite(name, arr)``: no NaN or inf (names the first bad index).
+    ``float_input(...)``: dtype, shape and finiteness of one array argument.
+    ``check_params(params, shapes, owner)``, ``check_finite_params(params)``:
+    a cell's or head's parameter dict.
+Anything else
+    ``fail(exc, name, expected, got, cause=None)`` raises ``exc`` with the
+    message above: the one way to word a check that fits none of the
+    functions (a relation between two arguments, a file's contents). ``exc``
+    may be any exception class (``FileExistsError`` for a path that must not
+    be overwritten); ``cause`` chains the error that revealed the problem.
 """
 
 import math
 import numbers
+import os
 
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def fail(exc, name, expected, got):
-    """Raise ``exc`` with the one message style: ``"{name}: expected {expected}, got {got}"``."""
-    raise exc(f"{name}: expected {expected}, got {got}")
+def fail(exc, name, expected, got, cause=None):
+    """Raise ``exc`` with the one message style: ``"{name}: expected {expected}, got {got}"``.
+
+    ``cause``, an exception, is chained (``raise ... from cause``): the
+    reason a file could not be read, for example.
+    """
+    error = exc(f"{name}: expected {expected}, got {got}")
+    if cause is not None:
+        raise error from cause
+    raise error
+
+
+def _plural(word):
+    """Plural of a noun: key -> keys, entry -> entries."""
+    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in tuple("aeiou") else word + "s"
 
 
 def _interval(low, high, low_open, high_open):
@@ -89,11 +149,54 @@ def check_size(name, value):
     return check_int(name, value, 1, expected="a positive int")
 
 
+def check_whole(name, value, low=None, high=None):
+    """``value`` as an int if it is a whole number in ``[low, high]`` (None: unbounded).
+
+    A whole number is an int or a real number without a fractional part
+    (``20.0``, as a slider may pass it); bools are refused, e.g.
+    ``T: expected a whole number in [1, 400], got 2.5``.
+    """
+    words = _interval(low, high, False, False)
+    expected = "a whole number" + (f" {words}" if words else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        fail(TypeError, name, expected, f"{type(value).__name__} {value!r}")
+    whole = math.isfinite(value) and value == int(value)
+    if not whole or (low is not None and value < low) or (high is not None and value > high):
+        fail(ValueError, name, expected, repr(value))
+    return int(value)
+
+
 def check_type(name, value, types, expected):
     """Return ``value`` if it is an instance of ``types``; TypeError saying ``expected`` otherwise."""
     if not isinstance(value, types):
         fail(TypeError, name, expected, type(value).__name__)
     return value
+
+
+def check_text(name, value):
+    """Return ``value`` if it is a str with at least one non-blank character.
+
+    TypeError for anything but a str, ValueError for an empty or blank one.
+    """
+    check_type(name, value, str, "a non-empty str")
+    if not value.strip():
+        fail(ValueError, name, "a non-empty str", repr(value))
+    return value
+
+
+def check_path(name, value, suffix=None):
+    """``value`` as a str path if it is a str or os.PathLike (ending in ``suffix`` if given).
+
+    e.g. ``path: expected a path ending in '.npz', got 'weights.txt'``.
+    """
+    if not isinstance(value, (str, os.PathLike)):
+        fail(TypeError, name, "a str or os.PathLike", type(value).__name__)
+    path = os.fspath(value)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if suffix is not None and not path.endswith(suffix):
+        fail(ValueError, name, f"a path ending in {suffix!r}", repr(path))
+    return path
 
 
 def check_callable(name, value, allow_none=False):
@@ -118,20 +221,51 @@ def check_same_shape(name, arr, ref_name, ref_shape):
 
 
 def check_option(name, value, allowed):
-    """Return ``value`` if it is one of the strings in ``allowed``; ValueError otherwise."""
-    if not isinstance(value, str) or value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name}: expected one of {choices}, got {value!r}")
+    """Return ``value`` if it is one of ``allowed``; ValueError otherwise.
+
+    ``allowed`` holds strings (then only a str matches: ``1`` is not ``"1"``)
+    or other values compared with ``==`` (a figure's numeric options, the
+    lengths of a sweep), e.g. ``cell: expected one of 'rnn', 'lstm', 'gru', got 'tcn'``.
+    """
+    allowed = tuple(allowed)
+    strings = all(isinstance(a, str) for a in allowed)
+    try:
+        ok = (isinstance(value, str) or not strings) and value in allowed
+    except (TypeError, ValueError):  # an array or an object that refuses ==
+        ok = False
+    if not ok:
+        fail(ValueError, name, f"one of {', '.join(repr(a) for a in allowed)}", repr(value))
     return value
+
+
+def check_known(name, keys, allowed, what="key", exc=ValueError):
+    """Raise ``exc`` naming the first of ``keys`` that is not in ``allowed``.
+
+    ``what`` is the singular noun of the message, e.g.
+    ``settings: expected keyword arguments among ['lr', 'window'], got unknown
+    keyword argument 'lr_decay'`` (``exc=TypeError``, as Python does for an
+    unknown keyword argument).
+    """
+    allowed = list(allowed)
+    for key in keys:
+        if key not in allowed:
+            fail(exc, name, f"{_plural(what)} among {allowed}", f"unknown {what} {key!r}")
+
+
+def check_distinct(name, values, what="values"):
+    """Return ``values`` if it is a non-empty sequence without repeats (compared by ``repr``).
+
+    e.g. ``seeds: expected a non-empty sequence of distinct seeds, got (1, 1)``.
+    """
+    if len(values) == 0 or len(set(map(repr, values))) != len(values):
+        fail(ValueError, name, f"a non-empty sequence of distinct {what}", repr(values))
+    return values
 
 
 def check_rng(rng):
     """Raise TypeError unless ``rng`` is a ``numpy.random.Generator``."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng: expected a numpy.random.Generator (e.g. np.random.default_rng(0)), "
-            f"got {type(rng).__name__}"
-        )
+        fail(TypeError, "rng", "a numpy.random.Generator (e.g. np.random.default_rng(0))", type(rng).__name__)
     return rng
 
 
@@ -142,7 +276,7 @@ def check_dtype(name, dtype):
     except TypeError:
         dt = None
     if dt not in FLOAT_DTYPES:
-        raise TypeError(f"{name}: expected float32 or float64, got {dtype!r}")
+        fail(TypeError, name, "float32 or float64", repr(dtype))
     return dt
 
 
@@ -155,11 +289,9 @@ def as_float_array(name, value, dtype=None):
     try:
         arr = np.asarray(value)
     except ValueError as exc:  # ragged nested lists
-        raise TypeError(f"{name}: expected a floating-point array, got {type(value).__name__} ({exc})")
+        fail(TypeError, name, "a floating-point array", f"{type(value).__name__} ({exc})")
     if arr.dtype.kind != "f":
-        raise TypeError(
-            f"{name}: expected a floating-point array (float32 or float64), got dtype {arr.dtype}"
-        )
+        fail(TypeError, name, "a floating-point array (float32 or float64)", f"dtype {arr.dtype}")
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
     return arr
@@ -189,7 +321,7 @@ def check_shape(name, arr, letters, sizes):
         n == sizes.get(k, n) and n >= 1 for k, n in zip(letters, shape)
     )
     if not ok:
-        raise ValueError(f"{name}: expected shape {expected}, got {shape}")
+        fail(ValueError, name, f"shape {expected}", shape)
 
 
 def check_finite(name, arr):
@@ -198,10 +330,7 @@ def check_finite(name, arr):
     if not finite.all():
         bad = np.argwhere(~finite)
         first = tuple(int(i) for i in bad[0])
-        raise ValueError(
-            f"{name}: expected finite values, got {len(bad)} NaN/inf entries "
-            f"(first at index {first}: {arr[first]})"
-        )
+        fail(ValueError, name, "finite values", f"{len(bad)} NaN/inf entries (first at index {first}: {arr[first]})")
 
 
 def check_finite_params(params):
@@ -230,17 +359,19 @@ def float_input(name, value, letters, sizes, dtype, finite=True):
 def check_keys(name, mapping, required, allowed=None, what="key"):
     """Raise unless ``mapping`` is a dict holding every ``required`` key.
 
-    With ``allowed`` (a tuple), keys outside it are refused as well.
+    With ``allowed`` (a tuple), keys outside it are refused as well. ``what``
+    names a key in the message ("key", "entry"), e.g.
+    ``state: expected keys ('h', 'c'), got no key 'c'`` or
+    ``state: expected only keys ('h', 'c'), got unknown key 'x'``.
     """
-    if not isinstance(mapping, dict):
-        raise TypeError(f"{name}: expected a dict with keys {required}, got {type(mapping).__name__}")
+    check_type(name, mapping, dict, f"a dict with keys {required}")
     for key in required:
         if key not in mapping:
-            raise ValueError(f"{name}: missing {what} {key!r} (expected keys {required})")
+            fail(ValueError, name, f"{_plural(what)} {required}", f"no {what} {key!r}")
     if allowed is not None:
         for key in mapping:
             if key not in allowed:
-                raise ValueError(f"{name}: unknown {what} {key!r} (expected keys {allowed})")
+                fail(ValueError, name, f"only {_plural(what)} {allowed}", f"unknown {what} {key!r}")
 
 
 def check_params(params, shapes, owner):
@@ -256,17 +387,14 @@ def check_params(params, shapes, owner):
     for key, (shape, symbolic) in shapes.items():
         name = f"params[{key!r}]"
         value = params[key]
-        if not isinstance(value, np.ndarray):
-            raise TypeError(f"{name}: expected a numpy array, got {type(value).__name__}")
+        check_type(name, value, np.ndarray, "a numpy array")
         if value.dtype not in FLOAT_DTYPES:
-            raise TypeError(f"{name}: expected dtype float32 or float64, got {value.dtype}")
+            fail(TypeError, name, "dtype float32 or float64", value.dtype)
         if value.shape != shape:
-            raise ValueError(
-                f"{name}: expected shape {symbolic} = {shape} for {owner}, got {value.shape}"
-            )
+            fail(ValueError, name, f"shape {symbolic} = {shape} for {owner}", value.shape)
         dtype = dtype or value.dtype
         if value.dtype != dtype:
             first = next(iter(shapes))
-            raise TypeError(f"{name}: expected dtype {dtype} (the dtype of params[{first!r}]), got {value.dtype}")
+            fail(TypeError, name, f"dtype {dtype} (the dtype of params[{first!r}])", value.dtype)
         out[key] = value
     return out

@@ -35,6 +35,7 @@ import sys
 
 import numpy as np
 
+from rnnlib._checks import fail
 from rnnlib.experiments import CELLS, AddingSweep, adding_model, adding_sweep
 from rnnlib.io import load_params, save_params
 
@@ -118,7 +119,8 @@ def load_sweeps(directory=None):
             )
     missing = set(SWEEPS) - set(sweeps)
     if missing:
-        raise ValueError(f"{os.fspath(path)}: expected the sweeps {sorted(SWEEPS)}, missing {sorted(missing)}")
+        fail(ValueError, "directory", f"a folder whose {os.path.basename(path)} holds the sweeps {sorted(SWEEPS)}",
+             f"{os.fspath(path)}, missing {sorted(missing)}")
     return sweeps
 
 

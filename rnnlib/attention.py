@@ -31,7 +31,7 @@ Weights in the math orientation ``(out, in)``: ``W_q`` (A, Dq), ``W_k`` (A, Dk),
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_keys, check_params, check_rng, check_size, float_input
+from rnnlib._checks import check_dtype, check_keys, check_params, check_rng, check_size, fail, float_input
 from rnnlib.init import uniform_pytorch
 
 __all__ = ["masked_softmax", "masked_softmax_backward", "dot_product_attention", "dot_product_attention_backward",
@@ -44,12 +44,12 @@ def _mask(mask, Tk, B):
         return None
     m = np.asarray(mask)
     if m.dtype != bool:
-        raise TypeError(f"mask: expected a bool array (True = the key takes part), got dtype {m.dtype}")
+        fail(TypeError, "mask", "a bool array (True = the key takes part)", f"dtype {m.dtype}")
     if m.shape != (Tk, B):
-        raise ValueError(f"mask: expected shape (Tk, B) = {(Tk, B)}, got {m.shape}")
+        fail(ValueError, "mask", f"shape (Tk, B) = {(Tk, B)}", m.shape)
     if not m.any(axis=0).all():
         b = int(np.argmin(m.any(axis=0)))
-        raise ValueError(f"mask: expected at least one True key per sequence, sequence {b} has none")
+        fail(ValueError, "mask", "at least one True key per sequence", f"sequence {b} has none")
     return m.T
 
 
@@ -165,7 +165,7 @@ def dot_product_attention(Q, K, V, mask=None, scale=None):
     """
     Q, K, V = _qkv(Q, K, V)
     if K.shape[2] != Q.shape[2]:
-        raise ValueError(f"K: expected shape (Tk, B, D) with D={Q.shape[2]} (the queries' D), got {K.shape}")
+        fail(ValueError, "K", f"shape (Tk, B, D) with D={Q.shape[2]} (the queries' D)", K.shape)
     scale = 1.0 / np.sqrt(Q.shape[2]) if scale is None else float(scale)
     m = _mask(mask, K.shape[0], Q.shape[1])
     e = _bmm(Q, K.transpose(2, 1, 0)) * scale  # e_{t,s} = q_t . k_s * scale

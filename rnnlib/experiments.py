@@ -34,7 +34,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_option, check_real, check_size
+from rnnlib._checks import (
+    check_distinct,
+    check_dtype,
+    check_int,
+    check_known,
+    check_option,
+    check_real,
+    check_size,
+    check_type,
+    fail,
+)
 from rnnlib.data import CharVocab, adding_problem, char_batches, load_text, one_hot
 from rnnlib.gru import GRU
 from rnnlib.losses import mse, softmax_cross_entropy
@@ -195,9 +205,7 @@ def adding_experiment(
     dict
         ``{(cell, T): AddingRun}`` in the order run.
     """
-    lengths = [check_size("lengths[i]", T) for T in lengths]
-    if any(T < 2 for T in lengths):
-        raise ValueError(f"lengths: expected every T >= 2, got {lengths}")
+    lengths = [check_int(f"lengths[{i}]", T, low=2) for i, T in enumerate(lengths)]
     cells = [check_option("cells[i]", c, tuple(CELLS)) for c in cells]
     hidden_size = check_size("hidden_size", hidden_size)
     batch_size = check_size("batch_size", batch_size)
@@ -307,16 +315,13 @@ class AddingSweep:
     settings: dict = field(default_factory=dict)
 
     def _index(self, cell, T):
-        if cell not in self.cells:
-            raise ValueError(f"cell: expected one of {self.cells}, got {cell!r}")
-        if T not in self.lengths:
-            raise ValueError(f"T: expected one of {self.lengths}, got {T!r}")
+        check_option("cell", cell, self.cells)
+        check_option("T", T, self.lengths)
         return self.cells.index(cell), self.lengths.index(T)
 
     def of(self, name, cell, T):
         """The values of ``name`` ("test_mse", "steps", "solved" or "loss") for one (cell, T), one per seed."""
-        if name not in ("test_mse", "steps", "solved", "loss"):
-            raise ValueError(f"name: expected 'test_mse', 'steps', 'solved' or 'loss', got {name!r}")
+        check_option("name", name, ("test_mse", "steps", "solved", "loss"))
         return getattr(self, name)[self._index(cell, T)]
 
     def median(self, name, cell, T):
@@ -368,13 +373,10 @@ def adding_sweep(seeds=(0, 1, 2, 3, 4), lengths=(10, 25, 50, 100), cells=("RNN",
         trained parameters).
     """
     seeds = tuple(int(s) for s in seeds)
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds: expected distinct seeds, at least one, got {seeds}")
+    check_distinct("seeds", seeds, "seeds")
     defaults = dict(hidden_size=32, batch_size=64, max_steps=1000, lr=0.01, max_norm=1.0, stop_mse=0.005,
                     window=50, test_size=500)
-    unknown = set(settings) - set(defaults) - {"dtype"}
-    if unknown:
-        raise TypeError(f"settings: unexpected keyword arguments {sorted(unknown)}")
+    check_known("settings", settings, (*defaults, "dtype"), what="keyword argument", exc=TypeError)
     shared = {**defaults, **settings}
     runs = {}
     for seed in seeds:
@@ -415,16 +417,14 @@ def split_text(text, held_out=0.1):
     train, held : str
         ``train + held == text``.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text: expected a str, got {type(text).__name__}")
-    held_out = _positive("held_out", held_out)
-    if held_out >= 1:
-        raise ValueError(f"held_out: expected a fraction in (0, 1), got {held_out!r}")
+    check_type("text", text, str, "a str")
+    held_out = check_real("held_out", held_out, low=0, high=1, low_open=True, high_open=True)
     cut = int(len(text) * (1 - held_out))
     newline = text.find("\n", cut)
     cut = newline + 1 if newline != -1 else cut
     if not 0 < cut < len(text):
-        raise ValueError(f"text: too short to split ({len(text)} characters)")
+        fail(ValueError, "text", f"a text long enough to hold out a fraction {held_out:g}",
+             f"{len(text)} characters")
     return text[:cut], text[cut:]
 
 
@@ -473,13 +473,12 @@ def held_out_loss(model, params, vocab, text, streams=16, chunk=128):
     float
         The mean cross-entropy; ``exp`` of it is the perplexity.
     """
-    if not isinstance(vocab, CharVocab):
-        raise TypeError(f"vocab: expected a CharVocab, got {type(vocab).__name__}")
+    check_type("vocab", vocab, CharVocab, "a CharVocab")
     streams, chunk = check_size("streams", streams), check_size("chunk", chunk)
     ids = vocab.encode(text)
     L = len(ids) // streams
     if L < 2:
-        raise ValueError(f"text: expected at least {2 * streams} characters for {streams} streams, got {len(ids)}")
+        fail(ValueError, "text", f"at least {2 * streams} characters for {streams} streams", len(ids))
     pieces = ids[: L * streams].reshape(streams, L).T  # (L, streams): piece s is column s
     dtype = params["W"].dtype
     state, total, count = None, 0.0, 0

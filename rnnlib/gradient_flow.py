@@ -19,6 +19,7 @@ import functools
 
 import numpy as np
 
+from rnnlib._checks import check_option, check_real, check_whole
 from rnnlib.gru import GRU
 from rnnlib.lstm import LSTM
 from rnnlib.rnn import RNN
@@ -52,10 +53,8 @@ def gradient_factors(w, T):
     log10_exact : ndarray of float64, shape (T+1,)
         ``k * log10(w)``, the exact size, which never overflows.
     """
-    if not w > 0:
-        raise ValueError(f"w must be positive, got {w!r}")
-    if int(T) != T or T < 1:
-        raise ValueError(f"T must be a positive integer, got {T!r}")
+    check_real("w", w, low=0, low_open=True)
+    check_whole("T", T, low=1)
     k = np.arange(int(T) + 1)
     # Overflow to inf and underflow to 0 are what this figure shows: computed, then reported.
     with np.errstate(over="ignore", under="ignore"):
@@ -215,6 +214,7 @@ def flow_cell(kind, bias=0.0):
     cell : RNN, LSTM or GRU
     params : dict
     """
+    check_option("kind", kind, ("rnn", "lstm", "gru"))
     D, H = FLOW["D"], FLOW["H"]
     if kind == "rnn":
         cell = RNN(D, H)
@@ -227,7 +227,6 @@ def flow_cell(kind, bias=0.0):
         params = cell.init(np.random.default_rng(FLOW["seed"] + 3))
         cell.views(params)["b_z"][:] -= bias
         return cell, params
-    raise ValueError(f"kind must be one of ['rnn', 'lstm', 'gru'], got {kind!r}")
 
 
 @functools.lru_cache(maxsize=None)

@@ -75,9 +75,7 @@ class Head:
     def _hidden(self, h, dtype):
         h = as_float_array("h", h, dtype)
         if h.ndim not in (2, 3) or h.shape[-1] != self.input_size or 0 in h.shape:
-            raise ValueError(
-                f"h: expected shape (B, H) or (T, B, H) with H={self.input_size}, got {h.shape}"
-            )
+            fail(ValueError, "h", f"shape (B, H) or (T, B, H) with H={self.input_size}", h.shape)
         return h
 
     def logits(self, params, h):
@@ -145,7 +143,8 @@ class Head:
         """
         W_y, _ = self._params(params)
         if (dy is None) == (dz is None):
-            raise ValueError("backward: expected exactly one of dy (dLoss/dy) and dz (dLoss/dz)")
+            fail(ValueError, "dy, dz", "exactly one of dy (dLoss/dy) and dz (dLoss/dz)",
+                 "neither" if dy is None else "both")
         h, y = cache["h"], cache["y"]
         name = "dy" if dz is None else "dz"
         grad = as_float_array(name, dy if dz is None else dz, W_y.dtype)

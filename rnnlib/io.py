@@ -20,6 +20,8 @@ import zipfile
 
 import numpy as np
 
+from rnnlib._checks import check_path, check_same_shape, check_type, fail
+
 __all__ = ["save_params", "load_params"]
 
 _ZIP_MAGIC = b"PK\x03\x04"  # an .npz file is a zip archive
@@ -27,15 +29,9 @@ _EMPTY_ZIP_MAGIC = b"PK\x05\x06"  # a zip archive with no entries (np.savez of {
 
 
 def _check_path(path, argname="path"):
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{argname}: expected a str or os.PathLike, got {type(path).__name__}")
-    path = os.fspath(path)
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not path.endswith(".npz"):
-        raise ValueError(f"{argname}: expected a path ending in '.npz', got {path!r}")
+    path = check_path(argname, path, ".npz")
     if os.path.isdir(path):
-        raise IsADirectoryError(f"{argname} {path!r} is a directory, not an .npz file")
+        fail(IsADirectoryError, argname, "an .npz file", f"{path!r}, which is a directory")
     return path
 
 
@@ -79,25 +75,21 @@ def save_params(path, params, overwrite=True):
         an ``.npz`` archive (it is left untouched).
     """
     path = _check_path(path)
-    if not isinstance(params, dict):
-        raise TypeError(f"params: expected a dict of numpy arrays, got {type(params).__name__}")
+    check_type("params", params, dict, "a dict of numpy arrays")
     arrays = {}
     for key, value in params.items():
         if not isinstance(key, str) or not key:
-            raise TypeError(f"params: expected non-empty str keys, got {key!r}")
+            fail(TypeError, "params", "non-empty str keys", f"key {key!r}")
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf":
-            raise TypeError(
-                f"params[{key!r}]: expected a numeric array (bool, int or float), got dtype {arr.dtype}"
-            )
+            fail(TypeError, f"params[{key!r}]", "a numeric array (bool, int or float)", f"dtype {arr.dtype}")
         arrays[key] = arr
     if os.path.lexists(path):
         if not overwrite:
-            raise FileExistsError(f"path {path!r} exists and overwrite=False")
+            fail(FileExistsError, "path", "a path where no file exists (overwrite=False)", f"{path!r}, which exists")
         if not os.path.isfile(path) or not _is_npz(path):
-            raise FileExistsError(
-                f"path {path!r} exists and is not an .npz archive; refusing to overwrite it"
-            )
+            fail(FileExistsError, "path", "a new file or an .npz archive to replace",
+                 f"{path!r}, which exists and is not an .npz archive (refusing to overwrite it)")
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
@@ -147,30 +139,27 @@ def load_params(path, like=None):
     except FileNotFoundError:
         raise
     except (ValueError, OSError, zipfile.BadZipFile, AttributeError, TypeError) as err:
-        raise ValueError(f"path {path!r} is not a valid params .npz file: {err}") from err
+        fail(ValueError, "path", "a valid params .npz file", f"{path!r}, which is not one ({err})", cause=err)
     if like is not None:
         _check_like(params, like, path)
     return params
 
 
 def _check_like(params, like, path):
-    if not isinstance(like, dict):
-        raise TypeError(f"like: expected a params dict, got {type(like).__name__}")
+    check_type("like", like, dict, "a params dict")
     missing = [k for k in like if k not in params]
     extra = [k for k in params if k not in like]
     if missing:
-        raise ValueError(f"{path!r} has no array {missing[0]!r} (missing: {missing})")
+        fail(ValueError, f"arrays in {path!r}", f"the arrays of like {list(like)}",
+             f"no array {missing[0]!r} (missing: {missing})")
     if extra:
-        raise ValueError(f"{path!r} has an unexpected array {extra[0]!r} (extra: {extra})")
+        fail(ValueError, f"arrays in {path!r}", f"only the arrays of like {list(like)}",
+             f"an unexpected array {extra[0]!r} (extra: {extra})")
     for key, ref in like.items():
         ref = np.asarray(ref)
         got = params[key]
-        if got.shape != ref.shape:
-            raise ValueError(
-                f"array {key!r} in {path!r} has shape {got.shape}, expected {ref.shape}"
-            )
+        name = f"array {key!r} in {path!r}"
+        check_same_shape(name, got, f"like[{key!r}]", ref.shape)
         if got.dtype.kind != ref.dtype.kind:
-            raise ValueError(
-                f"array {key!r} in {path!r} has dtype {got.dtype} (kind {got.dtype.kind!r}), "
-                f"expected the kind of {ref.dtype} ({ref.dtype.kind!r})"
-            )
+            fail(ValueError, name, f"the dtype kind of like[{key!r}], {ref.dtype} (kind {ref.dtype.kind!r})",
+                 f"{got.dtype} (kind {got.dtype.kind!r})")

@@ -142,10 +142,9 @@ class SequenceModel:
         name = self.default_loss if loss is None else check_option("loss", loss, ("mse", "bce", "ce"))
         need = _LOSS_HEAD.get(name)
         if need is not None and self.head.kind != need:
-            raise ValueError(
-                f"loss: {name!r} needs a {need!r} head (it is computed from its logits), "
-                f"this model has a {self.head.kind!r} head; use loss='mse' or head_kind={need!r}"
-            )
+            fail(ValueError, "loss", f"a loss this model's {self.head.kind!r} head supports, e.g. 'mse'",
+                 f"{name!r}, which needs a {need!r} head (it is computed from its logits); "
+                 f"use loss='mse' or head_kind={need!r}")
         return name
 
     def _check_targets(self, name, Y, out_shape):
@@ -157,10 +156,8 @@ class SequenceModel:
             expected = out_shape
             letters = "(B, O)" if self.output == "last" else "(T, B, O)"
         if Y.shape != expected:
-            raise ValueError(
-                f"Y: expected shape {letters} = {expected} for output={self.output!r} "
-                f"and loss={name!r}, got {Y.shape}"
-            )
+            fail(ValueError, "Y", f"shape {letters} = {expected} for output={self.output!r} and loss={name!r}",
+                 Y.shape)
         return Y
 
     def _loss_from_head(self, name, head_cache, Y):

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnnlib._checks import check_option
 from rnnlib.data import CharVocab, load_text
 from rnnlib.experiments import char_model, train_char_model
 from rnnlib.io import load_params, save_params
@@ -63,9 +64,7 @@ LONG_STEPS = 2500
 
 
 def _cell(cell):
-    if cell not in CONFIGS:
-        raise ValueError(f"cell: expected one of {sorted(CONFIGS)}, got {cell!r}")
-    return cell
+    return check_option("cell", cell, sorted(CONFIGS))
 
 
 def weights_path(cell, directory=None):

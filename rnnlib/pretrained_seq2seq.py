@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlib._checks import check_option
+from rnnlib._checks import check_option, fail
 from rnnlib.clip import clip_by_global_norm
 from rnnlib.io import load_params, save_params
 from rnnlib.optim import Adam
@@ -276,7 +276,8 @@ def load_sweep(directory=None):
     for part in parts[1:]:
         for key in ("lengths", "seeds"):
             if not np.array_equal(part[key], parts[0][key]):
-                raise ValueError(f"copy_sweep files: the two models were measured with different {key}")
+                fail(ValueError, "copy_sweep files", f"the two models measured with the same {key}",
+                     f"{part[key]} and {parts[0][key]}")
     out = {k: np.stack([part[k] for part in parts]) for k in ("accuracy", "loss", "seconds")}
     out.update(lengths=parts[0]["lengths"], seeds=parts[0]["seeds"])
     return out

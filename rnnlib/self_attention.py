@@ -19,7 +19,7 @@ recurrent encoder. Its cost: the scores are a T x T matrix per sequence
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_params, check_rng, check_size, float_input
+from rnnlib._checks import check_dtype, check_params, check_rng, check_size, fail, float_input
 from rnnlib.attention import dot_product_attention, dot_product_attention_backward
 from rnnlib.init import xavier_uniform
 
@@ -111,8 +111,8 @@ class SelfAttention:
         else:
             pos = np.asarray(positions)
             if pos.dtype.kind not in "iu" or pos.shape != (T, B):
-                raise ValueError(f"positions: expected integer ids of shape (T, B) = {(T, B)}, "
-                                 f"got dtype {pos.dtype} and shape {pos.shape}")
+                fail(ValueError, "positions", f"integer ids of shape (T, B) = {(T, B)}",
+                     f"dtype {pos.dtype} and shape {pos.shape}")
             table = positional_encoding(max(int(pos.max()) + 1, 1), self.input_size, X.dtype)
             P = table[np.maximum(pos, 0)]
         Z = X + P  # z_t = x_t + p_t
@@ -142,7 +142,7 @@ class SelfAttention:
         """
         p = self._params(params)
         if not isinstance(trace, dict) or "Z" not in trace or "att" not in trace:
-            raise TypeError("trace: expected the dict returned by SelfAttention.forward")
+            fail(TypeError, "trace", "the dict returned by SelfAttention.forward", type(trace).__name__)
         g = dot_product_attention_backward(trace["att"], dY)
         Z = trace["Z"]
         Z2 = Z.reshape(-1, Z.shape[2])

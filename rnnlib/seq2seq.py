@@ -60,7 +60,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlib._checks import check_dtype, check_option, check_rng, check_size, as_float_array
+from rnnlib._checks import (
+    as_float_array, check_dtype, check_keys, check_option, check_rng, check_size, check_type, fail,
+)
 from rnnlib.activations import log_softmax, softmax
 from rnnlib.attention import AdditiveAttention, dot_product_attention, dot_product_attention_backward
 from rnnlib.data import one_hot
@@ -128,22 +130,22 @@ def sequence_cross_entropy(logits, targets, mask):
     """
     z = as_float_array("logits", logits)
     if z.ndim != 3:
-        raise ValueError(f"logits: expected shape (T, B, V), got {z.shape}")
+        fail(ValueError, "logits", "shape (T, B, V)", z.shape)
     y, m = np.asarray(targets), np.asarray(mask)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"targets: expected integer ids, got dtype {y.dtype}")
+        fail(TypeError, "targets", "integer ids", f"dtype {y.dtype}")
     if m.dtype != bool:
-        raise TypeError(f"mask: expected a bool array, got dtype {m.dtype}")
+        fail(TypeError, "mask", "a bool array", f"dtype {m.dtype}")
     for name, arr in (("targets", y), ("mask", m)):
         if arr.shape != z.shape[:2]:
-            raise ValueError(f"{name}: expected shape (T, B) = {z.shape[:2]}, got {arr.shape}")
+            fail(ValueError, name, f"shape (T, B) = {z.shape[:2]}", arr.shape)
     n = int(m.sum())
     if n == 0:
-        raise ValueError("mask: expected at least one real token (True), got none")
+        fail(ValueError, "mask", "at least one real token (True)", "none")
     V = z.shape[2]
     y = np.where(m, y, 0)
     if y.min() < 0 or y.max() >= V:
-        raise ValueError(f"targets: expected ids in [0, {V}) at real tokens, got [{y.min()}, {y.max()}]")
+        fail(ValueError, "targets", f"ids in [0, {V}) at real tokens", f"[{y.min()}, {y.max()}]")
     idx = y.astype(np.intp)[..., None]
     logp = np.take_along_axis(log_softmax(z), idx, axis=-1)[..., 0]
     loss = -float(np.sum(logp[m])) / n
@@ -181,8 +183,8 @@ def beam_step(scores, log_probs, k):
     s = as_float_array("scores", scores)
     lp = as_float_array("log_probs", log_probs)
     if s.ndim != 1 or lp.ndim != 2 or lp.shape[0] != s.shape[0]:
-        raise ValueError(f"log_probs: expected shape (K, V) with K={s.shape[0] if s.ndim == 1 else '?'} "
-                         f"(scores is {s.shape}), got {lp.shape}")
+        fail(ValueError, "log_probs", f"shape (K, V) with K={s.shape[0] if s.ndim == 1 else '?'} "
+             f"(scores is {s.shape})", lp.shape)
     k = check_size("k", k)
     cand = (s[:, None] + lp).ravel()
     k = min(k, cand.size)
@@ -213,7 +215,7 @@ class Hypothesis:
 def exact_match(predicted, targets):
     """Share of predicted strings equal to their targets (the task's accuracy)."""
     if len(predicted) != len(targets) or not len(targets):
-        raise ValueError(f"predicted: expected {len(targets)} strings (one per target), got {len(predicted)}")
+        fail(ValueError, "predicted", f"{len(targets)} strings (one per target)", len(predicted))
     return float(np.mean([p == t for p, t in zip(predicted, targets)]))
 
 
@@ -243,18 +245,15 @@ class Seq2Seq:
         self.src_vocab_size = check_size("src_vocab_size", src_vocab_size)
         self.tgt_vocab_size = check_size("tgt_vocab_size", tgt_vocab_size)
         self.hidden_size = H = check_size("hidden_size", hidden_size)
-        if attention not in ATTENTIONS:
-            raise ValueError(f"attention: expected one of {ATTENTIONS}, got {attention!r}")
-        self.attention = attention
+        self.attention = check_option("attention", attention, ATTENTIONS)
         self.attn_size = H if attn_size is None else check_size("attn_size", attn_size)
-        if encoder not in ENCODERS:
-            raise ValueError(f"encoder: expected one of {ENCODERS}, got {encoder!r}")
+        check_option("encoder", encoder, ENCODERS)
         if encoder == "self_attention" and attention is None:
-            raise ValueError("attention: expected 'additive' or 'dot' with encoder='self_attention' "
-                             "(its decoder starts from d_0 = 0 and sees the source only by attention), got None")
+            fail(ValueError, "attention", "'additive' or 'dot' with encoder='self_attention' "
+                 "(its decoder starts from d_0 = 0 and sees the source only by attention)", None)
         if encoder == "bigru" and attention != "additive":
-            raise ValueError(f"attention: expected 'additive' with encoder='bigru' (its keys have size 2H), "
-                             f"got {attention!r}")
+            fail(ValueError, "attention", "'additive' with encoder='bigru' (its keys have size 2H)",
+                 repr(attention))
         self.encoder_kind = encoder
         if encoder == "gru":
             self.encoder = GRU(self.src_vocab_size, H)
@@ -307,13 +306,10 @@ class Seq2Seq:
 
     def _check(self, params):
         shapes = self.param_shapes()
-        if not isinstance(params, dict):
-            raise TypeError(f"params: expected a dict of arrays, got {type(params).__name__}")
+        check_keys("params", params, tuple(shapes))
         for k, s in shapes.items():
-            if k not in params:
-                raise ValueError(f"params: missing {k!r} (expected keys {tuple(shapes)})")
             if np.shape(params[k]) != s:
-                raise ValueError(f"params[{k!r}]: expected shape {s} for {self!r}, got {np.shape(params[k])}")
+                fail(ValueError, f"params[{k!r}]", f"shape {s} for {self!r}", np.shape(params[k]))
         return params
 
     @staticmethod
@@ -324,11 +320,11 @@ class Seq2Seq:
     def _ids(self, name, ids, V):
         ids = np.asarray(ids)
         if ids.dtype.kind not in "iu":
-            raise TypeError(f"{name}: expected integer ids, got dtype {ids.dtype}")
+            fail(TypeError, name, "integer ids", f"dtype {ids.dtype}")
         if ids.ndim != 2 or 0 in ids.shape:
-            raise ValueError(f"{name}: expected shape (T, B), got {ids.shape}")
+            fail(ValueError, name, "shape (T, B)", ids.shape)
         if ids.min() < 0 or ids.max() >= V:
-            raise ValueError(f"{name}: expected ids in [0, {V}), got values in [{ids.min()}, {ids.max()}]")
+            fail(ValueError, name, f"ids in [0, {V})", f"values in [{ids.min()}, {ids.max()}]")
         return ids
 
     # --------------------------------------------------------------- encoder
@@ -358,13 +354,13 @@ class Seq2Seq:
             return self.encoder.forward(self._sub(p, "enc."), X)
         mask = np.ones(src.shape, bool) if src_mask is None else np.asarray(src_mask)
         if mask.dtype != bool or mask.shape != src.shape:
-            raise ValueError(f"src_mask: expected a bool array of shape {src.shape}, got {mask.dtype} {mask.shape}")
+            fail(ValueError, "src_mask", f"a bool array of shape {src.shape}", f"{mask.dtype} {mask.shape}")
         if self.encoder_kind == "bigru":
             Ts = src.shape[0]
             lengths = mask.sum(axis=0)
             if lengths.min() < 1 or np.any(mask != (np.arange(Ts)[:, None] >= Ts - lengths)):
-                raise ValueError("src_mask: expected left padding (False before True in every column) and "
-                                 "at least one real character per sequence")
+                fail(ValueError, "src_mask", "left padding (False before True in every column) and "
+                     "at least one real character per sequence", "another mask")
             right = (np.arange(Ts)[:, None] + Ts - lengths) % Ts  # row of src for right-padded row t
             X = one_hot(np.take_along_axis(src, right, axis=0), self.src_vocab_size, p["enc.l0.W"].dtype)
             out, trace = self.encoder.forward(self._sub(p, "enc."), X, lengths=lengths)
@@ -396,8 +392,7 @@ class Seq2Seq:
             "O" (To, B, H or 2H) the output layer's input, "weights"
             (To, B, Ts) attention weights or None.
         """
-        if not isinstance(batch, Batch):
-            raise TypeError(f"batch: expected an rnnlib.seqtasks.Batch, got {type(batch).__name__}")
+        check_type("batch", batch, Batch, "an rnnlib.seqtasks.Batch")
         p = self._check(params)
         H_enc, enc = self.encode(p, batch.src, batch.src_mask)
         tgt_in = self._ids("batch.tgt_in", batch.tgt_in, self.tgt_vocab_size)
@@ -500,7 +495,7 @@ class Seq2Seq:
         if self.attention is None:
             return d @ p["W_y"].T + p["b_y"], d, None
         if H_enc is None:
-            raise ValueError("H_enc: expected the (Ts, B, H) encoder states for a model with attention, got None")
+            fail(ValueError, "H_enc", "the (Ts, B, H) encoder states for a model with attention", None)
         C, att = self._attend(p, d[None], H_enc, src_mask)
         O = np.concatenate([d, C[0]], axis=-1)
         return O @ p["W_y"].T + p["b_y"], d, att["weights"][0]
@@ -564,7 +559,7 @@ class Seq2Seq:
         max_len = check_size("max_len", max_len)
         src = np.asarray(src)
         if src.ndim != 1:
-            raise ValueError(f"src: expected shape (Ts,) (one sequence), got {src.shape}")
+            fail(ValueError, "src", "shape (Ts,) (one sequence)", src.shape)
         H_enc, enc = self.encode(p, src[:, None])
         d, y = enc.final_state["h"], np.array([BOS])
         ids, probs, ws = [], [], []
@@ -609,7 +604,7 @@ class Seq2Seq:
         k, max_len = check_size("k", k), check_size("max_len", max_len)
         src = np.asarray(src)
         if src.ndim != 1:
-            raise ValueError(f"src: expected shape (Ts,) (one sequence), got {src.shape}")
+            fail(ValueError, "src", "shape (Ts,) (one sequence)", src.shape)
         H_enc, enc = self.encode(p, src[:, None])
         tokens, scores = [()], np.zeros(1)
         d = enc.final_state["h"]

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnlib._checks import check_option, check_rng, check_size
+from rnnlib._checks import check_distinct, check_option, check_rng, check_size, check_type, fail
 
 __all__ = ["PAD", "BOS", "EOS", "SeqVocab", "Batch", "DATE_FORMATS", "format_date", "date_pairs",
            "DATE_SOURCE_VOCAB", "DATE_TARGET_VOCAB", "COPY_SYMBOLS", "COPY_VOCAB", "copy_pairs", "make_batch"]
@@ -63,9 +63,8 @@ class SeqVocab:
     def __init__(self, chars):
         chars = tuple(chars)
         if not chars or any(not isinstance(c, str) or len(c) != 1 for c in chars):
-            raise ValueError("chars: expected a non-empty sequence of single characters")
-        if len(set(chars)) != len(chars):
-            raise ValueError("chars: expected distinct characters, got repeats")
+            fail(ValueError, "chars", "a non-empty sequence of single characters", repr(chars))
+        check_distinct("chars", chars, "characters")
         self.chars = chars
         self._ids = {c: i + len(_SPECIALS) for i, c in enumerate(chars)}
 
@@ -88,10 +87,10 @@ class SeqVocab:
 
     def encode(self, text):
         """Ids of the characters of ``text`` (int64 array), without BOS/EOS."""
-        try:
-            return np.array([self._ids[c] for c in text], dtype=np.int64)
-        except KeyError as exc:
-            raise ValueError(f"text: character {exc.args[0]!r} is not in the vocabulary {self!r}") from None
+        unknown = [c for c in text if c not in self._ids]
+        if unknown:
+            fail(ValueError, "text", f"characters of the vocabulary {self!r}", f"character {unknown[0]!r}")
+        return np.array([self._ids[c] for c in text], dtype=np.int64)
 
     def decode(self, ids):
         """Text of ``ids``, stopping at the first EOS; PAD and BOS are skipped."""
@@ -99,7 +98,7 @@ class SeqVocab:
         for i in np.asarray(ids).ravel():
             i = int(i)
             if not 0 <= i < self.size:
-                raise ValueError(f"ids: expected ids in [0, {self.size}), got {i}")
+                fail(ValueError, "ids", f"ids in [0, {self.size})", i)
             if i == EOS:
                 break
             if i >= len(_SPECIALS):
@@ -143,10 +142,9 @@ DATE_FORMATS = {
 def format_date(date, fmt):
     """``date`` (a ``datetime.date``) written in format ``fmt`` (a key of :data:`DATE_FORMATS`)."""
     check_option("fmt", fmt, tuple(DATE_FORMATS))
-    if not isinstance(date, datetime.date):
-        raise TypeError(f"date: expected a datetime.date, got {type(date).__name__}")
+    check_type("date", date, datetime.date, "a datetime.date")
     if not FIRST_DAY <= date <= LAST_DAY:
-        raise ValueError(f"date: expected a day from {FIRST_DAY} to {LAST_DAY}, got {date}")
+        fail(ValueError, "date", f"a day from {FIRST_DAY} to {LAST_DAY}", date)
     return DATE_FORMATS[fmt][1](date)
 
 
@@ -287,12 +285,12 @@ def make_batch(sources, targets, src_vocab, tgt_vocab):
     Batch
     """
     if len(sources) != len(targets) or not len(sources):
-        raise ValueError(f"sources, targets: expected two non-empty lists of one length, got {len(sources)} "
-                         f"and {len(targets)}")
+        fail(ValueError, "sources, targets", "two non-empty lists of one length",
+             f"{len(sources)} and {len(targets)}")
     S = [src_vocab.encode(s) for s in sources]
     Y = [tgt_vocab.encode(t) for t in targets]
     if min(map(len, S)) == 0:
-        raise ValueError("sources: expected non-empty strings, got an empty one")
+        fail(ValueError, "sources", "non-empty strings", "an empty one")
     B, Ts, To = len(S), max(map(len, S)), max(map(len, Y)) + 1
     src = np.full((Ts, B), PAD, np.int64)
     tgt_in = np.full((To, B), PAD, np.int64)

@@ -47,16 +47,14 @@ def _check_cell(cell):
     if not isinstance(cell, (RNN, LSTM, GRU)):
         fail(TypeError, "cell", "an rnnlib RNN, LSTM or GRU", f"{type(cell).__name__}")
     if isinstance(cell, GRU) and cell.variant != "pytorch":
-        raise ValueError(
-            f"cell: expected GRU(variant='pytorch') to convert to or from torch.nn.GRU, got variant={cell.variant!r}. "
-            "The book's GRU applies the reset gate before the recurrent matrix (n = tanh(W_n^x x + W_n^h (r*h) + b_n)) "
-            "and PyTorch's after it (n = tanh(W_n^x x + b_n + r*(W_n^h h + b_hn))); these are different functions, "
-            "so no weights of one reproduce the other."
-        )
+        fail(ValueError, "cell", "GRU(variant='pytorch') to convert to or from torch.nn.GRU",
+             f"variant={cell.variant!r}. "
+             "The book's GRU applies the reset gate before the recurrent matrix (n = tanh(W_n^x x + W_n^h (r*h) + b_n)) "
+             "and PyTorch's after it (n = tanh(W_n^x x + b_n + r*(W_n^h h + b_hn))); these are different functions, "
+             "so no weights of one reproduce the other.")
     if isinstance(cell, RNN) and cell.activation not in ("tanh", "relu"):
-        raise ValueError(
-            f"cell: torch.nn.RNN has nonlinearity 'tanh' or 'relu', got RNN(activation={cell.activation!r})"
-        )
+        fail(ValueError, "cell", "an RNN with activation 'tanh' or 'relu' (torch.nn.RNN's nonlinearities)",
+             f"RNN(activation={cell.activation!r})")
 
 
 def to_torch_state_dict(cell, params):

@@ -110,6 +110,18 @@ from decimal import Decimal
 
 import numpy as np
 
+from rnnlib._checks import (
+    check_callable,
+    check_distinct,
+    check_int,
+    check_known,
+    check_option,
+    check_real,
+    check_text,
+    check_type,
+    fail,
+)
+
 __all__ = ["Slider", "Choice", "Try", "InteractiveFigure", "interactive", "registered"]
 
 MAX_VALUES_PER_CONTROL = 51
@@ -153,17 +165,14 @@ class Slider:
 
     def __init__(self, min, max, step, default, label=None, fmt=None):
         for name, value in (("min", min), ("max", max), ("step", step), ("default", default)):
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise TypeError(f"Slider {name} must be an int or float, got {type(value).__name__}")
-            if not math.isfinite(value):
-                raise ValueError(f"Slider {name} must be finite, got {value!r}")
+            check_real(name, value)
         if not max > min:
-            raise ValueError(f"Slider max must be greater than min, got min={min!r}, max={max!r}")
-        if not step > 0:
-            raise ValueError(f"Slider step must be positive, got {step!r}")
+            fail(ValueError, "max", f"a number > min = {min!r}", repr(max))
+        check_real("step", step, low=0, low_open=True)
         count = (max - min) / step
         if abs(count - round(count)) > 1e-9 * builtins.max(1.0, abs(count)):
-            raise ValueError(f"Slider max - min must be a whole number of steps, got min={min!r}, max={max!r}, step={step!r}")
+            fail(ValueError, "step", "a step that makes max - min a whole number of steps",
+                 f"min={min!r}, max={max!r}, step={step!r}")
         self.is_int = all(isinstance(v, (int, np.integer)) for v in (min, max, step, default))
         self.decimals = 0 if self.is_int else _decimals(step)
         self.min, self.max, self.step = min, max, step
@@ -171,8 +180,8 @@ class Slider:
         grid = self.values()
         position = int(np.argmin(np.abs(np.asarray(grid, dtype=float) - default)))
         if abs(grid[position] - default) > 1e-9 * builtins.max(1.0, abs(step)):
-            raise ValueError(f"Slider default must lie on the grid min + k*step, got default={default!r} "
-                             f"(min={min!r}, step={step!r})")
+            fail(ValueError, "default", f"a value on the grid min + k*step (min={min!r}, step={step!r})",
+                 repr(default))
         self.default = grid[position]
 
     def values(self):
@@ -190,10 +199,7 @@ class Slider:
 
     def validate(self, name, value):
         """Return ``value`` if it is a number within ``[min, max]``, else raise."""
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a number in [{self.min}, {self.max}], got {type(value).__name__}")
-        if not self.min <= value <= self.max:
-            raise ValueError(f"{name} must be in [{self.min}, {self.max}], got {value!r}")
+        check_real(name, value, low=self.min, high=self.max)
         return value
 
     def _live_widget(self, name):
@@ -227,15 +233,10 @@ class Choice:
     """
 
     def __init__(self, options, default=None, label=None):
-        options = list(options)
-        if not options:
-            raise ValueError("Choice options must be a non-empty sequence, got an empty one")
-        if len(set(map(repr, options))) != len(options):
-            raise ValueError(f"Choice options must be distinct, got {options!r}")
+        options = check_distinct("options", list(options), "options")
         if default is None:
             default = options[0]
-        if default not in options:
-            raise ValueError(f"Choice default must be one of {options!r}, got {default!r}")
+        check_option("default", default, options)
         self.options, self.default, self.label = options, default, label
 
     def values(self):
@@ -248,9 +249,7 @@ class Choice:
 
     def validate(self, name, value):
         """Return ``value`` if it is one of the options, else raise ValueError."""
-        if value not in self.options:
-            raise ValueError(f"{name} must be one of {self.options!r}, got {value!r}")
-        return value
+        return check_option(name, value, self.options)
 
     def _live_widget(self, name):
         import ipywidgets
@@ -285,10 +284,10 @@ class Try:
     """
 
     def __init__(self, settings, phrase):
-        if not isinstance(settings, dict) or not settings:
-            raise TypeError(f"Try settings must be a non-empty dict of control -> value, got {settings!r}")
-        if not isinstance(phrase, str) or not phrase.strip():
-            raise TypeError(f"Try phrase must be a non-empty str, got {phrase!r}")
+        check_type("settings", settings, dict, "a non-empty dict of control -> value")
+        if not settings:
+            fail(ValueError, "settings", "a non-empty dict of control -> value", "{}")
+        check_text("phrase", phrase)
         self.settings = {name: list(v) if isinstance(v, (list, tuple)) else [v] for name, v in settings.items()}
         self.phrase = phrase
 
@@ -462,40 +461,35 @@ class InteractiveFigure:
 
     def __init__(self, func, controls, figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, setup=None, tries=(),
                  html_values=MAX_VALUES_PER_CONTROL, pixel_ratio=PIXEL_RATIO):
-        if not callable(func):
-            raise TypeError(f"func must be callable, got {type(func).__name__}")
-        if setup is not None and not callable(setup):
-            raise TypeError(f"setup must be callable or None, got {type(setup).__name__}")
+        check_callable("func", func)
+        check_callable("setup", setup, allow_none=True)
         if not controls:
-            raise ValueError("controls must name at least one Slider or Choice, got none")
+            fail(ValueError, "controls", "at least one Slider or Choice", "none")
         for name, control in controls.items():
             if name in ("optimize", "fig", "scale"):
-                raise ValueError(f"control name {name!r} is reserved (a keyword of render/draw); choose another")
-            if not isinstance(control, (Slider, Choice)):
-                raise TypeError(f"control {name!r} must be a Slider or a Choice, got {type(control).__name__}")
+                fail(ValueError, "controls", "names other than 'optimize', 'fig' and 'scale' (reserved: "
+                     "keywords of render/draw)", repr(name))
+            check_type(f"controls[{name!r}]", control, (Slider, Choice), "a Slider or a Choice")
         signature = inspect.signature(func)
         accepts_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
         missing = [n for n in controls if n not in signature.parameters and not accepts_any]
         if missing:
-            raise TypeError(f"{func.__name__}() must accept the control(s) {missing} as keyword arguments")
+            fail(TypeError, "func", f"a function that accepts the control(s) {missing} as keyword arguments",
+                 f"{func.__name__}{signature}")
         self.func, self.setup = func, setup
         self.controls = dict(controls)
         self.tries = list(tries)
-        for item in self.tries:
-            if not isinstance(item, Try):
-                raise TypeError(f"tries must hold Try items, got {type(item).__name__}")
+        for i, item in enumerate(self.tries):
+            check_type(f"tries[{i}]", item, Try, "a Try")
+            where = f"tries[{i}] ({item.phrase!r})"
+            check_known(where, item.settings, self.controls, what="control")
             for name, values in item.settings.items():
-                if name not in self.controls:
-                    raise ValueError(f"Try {item.phrase!r} sets {name!r}, which is not a control of "
-                                     f"{func.__name__}; its controls are {list(self.controls)}")
                 for value in values:
-                    self.controls[name].validate(name, value)
+                    self.controls[name].validate(f"{where}[{name!r}]", value)
                     if value not in self.controls[name].values():
-                        raise ValueError(f"Try {item.phrase!r} sets {name}={value!r}, not on its control's grid")
-        if isinstance(html_values, bool) or not isinstance(html_values, int) or html_values < 2:
-            raise ValueError(f"html_values must be an int >= 2, got {html_values!r}")
-        if not isinstance(pixel_ratio, (int, float)) or not 1 <= pixel_ratio <= 4:
-            raise ValueError(f"pixel_ratio must be a number in [1, 4], got {pixel_ratio!r}")
+                        fail(ValueError, f"{where}[{name!r}]", "a value on the control's grid", repr(value))
+        check_int("html_values", html_values, low=2)
+        check_real("pixel_ratio", pixel_ratio, low=1, high=4)
         self.html_values, self.pixel_ratio = html_values, pixel_ratio
         self.figsize, self.dpi = tuple(figsize), dpi
         self.name = func.__name__
@@ -514,9 +508,7 @@ class InteractiveFigure:
 
     def params(self, **overrides):
         """The defaults updated with ``overrides``, each checked against its control."""
-        unknown = sorted(set(overrides) - set(self.controls))
-        if unknown:
-            raise TypeError(f"{self.name} has no control(s) {unknown}; its controls are {list(self.controls)}")
+        check_known(f"{self.name}()", overrides, self.controls, what="control", exc=TypeError)
         params = self.defaults
         for name, value in overrides.items():
             params[name] = self.controls[name].validate(name, value)
@@ -539,7 +531,7 @@ class InteractiveFigure:
                 self._handles[fig] = self.setup(fig)
             caption = self.func(self._handles[fig], **params)
         if caption is not None and not isinstance(caption, str):
-            raise TypeError(f"{self.name}() must return a caption str or None, got {type(caption).__name__}")
+            fail(TypeError, f"{self.name}()", "a caption str or None as its return value", type(caption).__name__)
         return caption or ""
 
     def _new_figure(self, scale=1):

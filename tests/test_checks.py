@@ -1,5 +1,6 @@
 """The validation vocabulary of rnnlib._checks: one message style for every bad input."""
 
+import pathlib
 import re
 
 import numpy as np
@@ -9,11 +10,19 @@ from rnnlib._cell import Cell
 from rnnlib._checks import (
     check_array_dict,
     check_callable,
+    check_distinct,
     check_int,
+    check_keys,
+    check_known,
+    check_option,
+    check_path,
     check_real,
     check_same_shape,
     check_size,
+    check_text,
     check_type,
+    check_whole,
+    fail,
 )
 from rnnlib.gru import GRU
 from rnnlib.lstm import LSTM
@@ -62,6 +71,67 @@ def test_check_types_callables_dicts_shapes():
         TypeError, "params['W']: expected a numpy array, got list")
     assert message(check_same_shape, "g", np.zeros((2, 3)), "params['W']", (3, 2)) == (
         ValueError, "g: expected shape (3, 2) (the shape of params['W']), got (2, 3)")
+
+
+def test_check_whole_takes_ints_and_integral_floats():
+    assert check_whole("T", 20.0, low=1) == 20 and isinstance(check_whole("T", np.int64(3)), int)
+    assert message(check_whole, "T", 2.5, low=1) == (ValueError, "T: expected a whole number >= 1, got 2.5")
+    assert message(check_whole, "T", 0, low=1, high=400) == (ValueError, "T: expected a whole number in [1, 400], got 0")
+    assert message(check_whole, "T", float("inf")) == (ValueError, "T: expected a whole number, got inf")
+    assert message(check_whole, "T", True)[0] is TypeError
+    assert message(check_whole, "T", "3") == (TypeError, "T: expected a whole number, got str '3'")
+
+
+def test_check_option_strings_and_other_values():
+    assert check_option("cell", "gru", ("rnn", "gru")) == "gru"
+    assert message(check_option, "cell", "tcn", ("rnn", "gru")) == (
+        ValueError, "cell: expected one of 'rnn', 'gru', got 'tcn'")
+    assert message(check_option, "cell", 1, ("1", "2"))[0] is ValueError  # 1 is not "1"
+    assert check_option("T", np.int64(100), (50, 100)) == 100  # numeric options compare with ==
+    assert message(check_option, "T", 70, [50, 100]) == (ValueError, "T: expected one of 50, 100, got 70")
+    assert message(check_option, "k", np.zeros(2), (0.0, 1.0))[0] is ValueError  # an array is no option
+    assert message(check_option, "k", [1], ("a",))[0] is ValueError  # nor is a list
+
+
+def test_check_text_path_known_distinct():
+    assert check_text("phrase", "a") == "a"
+    assert message(check_text, "phrase", " ") == (ValueError, "phrase: expected a non-empty str, got ' '")
+    assert message(check_text, "phrase", 3) == (TypeError, "phrase: expected a non-empty str, got int")
+    assert check_path("path", pathlib.Path("a") / "b.npz", ".npz") == str(pathlib.Path("a") / "b.npz")
+    assert message(check_path, "path", "w.txt", ".npz") == (
+        ValueError, "path: expected a path ending in '.npz', got 'w.txt'")
+    assert message(check_path, "path", 3) == (TypeError, "path: expected a str or os.PathLike, got int")
+    check_known("settings", {"lr": 1}, ("lr", "window"))
+    assert message(check_known, "settings", {"lr": 1, "lr_decay": 2}, ("lr", "window"),
+                   what="keyword argument", exc=TypeError) == (
+        TypeError, "settings: expected keyword arguments among ['lr', 'window'], "
+                   "got unknown keyword argument 'lr_decay'")
+    assert check_distinct("seeds", (1, 2)) == (1, 2)
+    assert message(check_distinct, "seeds", (1, 1), "seeds") == (
+        ValueError, "seeds: expected a non-empty sequence of distinct seeds, got (1, 1)")
+    assert message(check_distinct, "options", [])[0] is ValueError
+
+
+def test_check_keys_missing_and_unknown():
+    check_keys("state", {"h": 0, "c": 0}, ("h", "c"), allowed=("h", "c"))
+    assert message(check_keys, "state", {"h": 0}, ("h", "c")) == (
+        ValueError, "state: expected keys ('h', 'c'), got no key 'c'")
+    assert message(check_keys, "state", {"h": 0, "x": 0}, ("h",), allowed=("h", "c")) == (
+        ValueError, "state: expected only keys ('h', 'c'), got unknown key 'x'")
+    assert message(check_keys, "trace", {}, ("X",), what="entry") == (
+        ValueError, "trace: expected entries ('X',), got no entry 'X'")
+    assert message(check_keys, "state", [], ("h",)) == (TypeError, "state: expected a dict with keys ('h',), got list")
+
+
+def test_fail_words_and_chains():
+    cause = OSError("truncated")
+    with pytest.raises(ValueError) as err:
+        fail(ValueError, "path", "a valid params .npz file", "'x.npz', which is not one", cause=cause)
+    assert str(err.value) == "path: expected a valid params .npz file, got 'x.npz', which is not one"
+    assert err.value.__cause__ is cause
+    with pytest.raises(TypeError) as err:
+        fail(TypeError, "x", "a str", "int")
+    assert err.value.__cause__ is None and not err.value.__suppress_context__
 
 
 def test_trace_names_declared_on_the_base_class():

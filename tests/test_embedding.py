@@ -143,7 +143,7 @@ def test_bad_params_trace_and_dout():
     bad[3, 1] = np.inf
     with raises(ValueError, "params['W']: expected finite values, got 1 NaN/inf entries (first at index (3, 1): inf)"):
         emb.forward({"W": bad}, ids)
-    with raises(ValueError, "params: missing key 'W'"):
+    with raises(ValueError, "params: expected keys ('W',), got no key 'W'"):
         emb.forward({}, ids)
     _, trace = emb.forward(params, ids)
     with raises(ValueError, "dout: expected shape (6, 3, 5) (the shape of forward's output, ids.shape + (E,)), got (6, 3, 4)"):

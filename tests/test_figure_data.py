@@ -46,14 +46,14 @@ def test_cliff_edge_is_where_h_T_changes_sign_and_approaches_w_c():
 
 @pytest.mark.parametrize("bad", [{"b": 0.0}, {"b": -1.0}])
 def test_saddle_node_refuses_a_bias_without_a_negative_bifurcation(bad):
-    with pytest.raises(ValueError, match="b must be positive"):
+    with pytest.raises(ValueError, match="b: expected a finite real number > 0"):
         ch03.saddle_node(**bad)
 
 
 @pytest.mark.parametrize("T", [0, 10.5, 39])
 def test_cliff_run_and_edge_refuse_bad_horizons(T):
-    with pytest.raises(ValueError, match="T must be"):
+    with pytest.raises(ValueError, match="T: expected a whole number >= "):
         ch03.cliff_edge(T)
     if T == 0 or T == 10.5:
-        with pytest.raises(ValueError, match="T must be"):
+        with pytest.raises(ValueError, match="T: expected a whole number >= "):
             ch03.cliff_run(1.95, T)

@@ -207,7 +207,7 @@ def test_head_errors(rng):
         head.forward(params, np.zeros((4, 5)))
     with pytest.raises(ValueError, match=r"params\['W_y'\]: expected shape \(O, H\)"):
         head.forward({"W_y": np.zeros((3, 3)), "b_y": np.zeros(2)}, np.zeros((4, 3)))
-    with pytest.raises(ValueError, match="missing key 'b_y'"):
+    with pytest.raises(ValueError, match=r"params: expected keys \('W_y', 'b_y'\), got no key 'b_y'"):
         head.forward({"W_y": np.zeros((2, 3))}, np.zeros((4, 3)))
     _, cache = head.forward(params, np.zeros((4, 3)))
     with pytest.raises(ValueError, match="exactly one of dy"):

@@ -150,7 +150,7 @@ def test_model_errors():
     X = rng.standard_normal((T, B, D))
     with pytest.raises(ValueError, match=r"Y: expected shape \(B, O\) = \(3, 2\) for output='last'"):
         model.loss_and_grads(params, X, np.zeros((T, B, O)))
-    with pytest.raises(ValueError, match="loss: 'bce' needs a 'sigmoid' head"):
+    with pytest.raises(ValueError, match="loss: expected a loss this model's 'linear' head supports, e.g. 'mse', got 'bce', which needs a 'sigmoid' head"):
         model.loss_and_grads(params, X, np.zeros((B, O)), loss="bce")
     with pytest.raises(ValueError, match="loss: expected one of"):
         model.loss_and_grads(params, X, np.zeros((B, O)), loss="l1")

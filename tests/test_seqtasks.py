@@ -68,9 +68,9 @@ def test_make_batch_pads_sources_left_and_targets_right():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="text: character"):
+    with pytest.raises(ValueError, match="text: expected characters of the vocabulary .* got character"):
         COPY_VOCAB.encode("abz")
-    with pytest.raises(ValueError, match="chars: expected distinct"):
+    with pytest.raises(ValueError, match="chars: expected a non-empty sequence of distinct characters"):
         SeqVocab("aa")
     with pytest.raises(ValueError, match="split"):
         date_pairs(np.random.default_rng(0), 3, split="valid")

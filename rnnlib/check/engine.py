@@ -57,6 +57,8 @@ import warnings
 
 import numpy as np
 
+from rnnlib._checks import fail
+
 __all__ = ["CHECKERS", "CheckResult", "Case", "Fail", "Slip", "Unfinished", "checker", "num", "fmt", "kind", "as_numbers"]
 
 #: Every checker by name (filled by :func:`checker` when a chapter module is imported).
@@ -108,7 +110,7 @@ class Spec:
     def __init__(self, signature, chapter):
         m = _SIGNATURE.match(signature.strip())
         if m is None:
-            raise ValueError(f"signature: expected 'name(arg, ...) -> result', got {signature!r}")
+            fail(ValueError, "signature", "'name(arg, ...) -> result'", repr(signature))
         self.name = m["name"]
         self.signature = signature.strip()
         self.arg_names = tuple(a.strip() for a in m["args"].split(",") if a.strip())
@@ -186,7 +188,8 @@ def checker(signature, summary, hint, more=None, slips=(), forbid=()):
     def declare(build):
         spec = Spec(signature, build.__module__.rsplit(".", 1)[-1])
         if build.__name__ != spec.name:
-            raise ValueError(f"checker {build.__name__!r}: its signature names {spec.name!r}")
+            fail(ValueError, "signature", f"a signature of the checker {build.__name__!r}",
+                 f"{signature!r}, which names {spec.name!r}")
         spec.summary, spec.hint, spec.more = summary, hint, more
         spec.slips, spec.forbid = tuple(slips), tuple(forbid)
 
@@ -200,7 +203,8 @@ def checker(signature, summary, hint, more=None, slips=(), forbid=()):
         run_checker.__doc__ = build.__doc__.replace("{signature}", spec.signature).rstrip() + "\n" + _CHECKER_SECTIONS
         run_checker.spec = spec
         if spec.name in CHECKERS:
-            raise ValueError(f"checker {spec.name!r} is declared twice ({CHECKERS[spec.name].__module__})")
+            fail(ValueError, "signature", "a checker name not declared yet",
+                 f"{spec.name!r}, already declared in {CHECKERS[spec.name].__module__}")
         CHECKERS[spec.name] = run_checker
         return run_checker
 

@@ -37,6 +37,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from rnnlib._checks import check_real, check_whole, fail
 from rnnlib.clip import clip_by_global_norm
 from rnnlib.figures.common import CELL_COLORS, sub, sup, times_ten_to
 from rnnlib.gradient_flow import ACT_GRAD, LOG10_MAX, LOG10_MIN, gradient_factors, lag_norms
@@ -87,10 +88,8 @@ def scalar_tanh_factors(W_2, T, W_1=1.0):
     log10_exact : ndarray of float64, shape (T+1,)
         ``sum of log10 |W_2 (1 - h_t**2)|`` over the same steps, which never underflows.
     """
-    if not W_2 > 0:
-        raise ValueError(f"W_2 must be positive, got {W_2!r}")
-    if int(T) != T or not 1 <= T <= T_MAX:
-        raise ValueError(f"T must be an integer in [1, {T_MAX}], got {T!r}")
+    check_real("W_2", W_2, low=0, low_open=True)
+    check_whole("T", T, low=1, high=T_MAX)
     params = {"W": np.array([[W_1, W_2]], dtype=float), "b": np.zeros(1)}
     H_seq, _ = _SCALAR.forward(params, SCALAR_INPUTS[: int(T)])
     h = H_seq[::-1, 0, 0]  # h_T, h_{T-1}, ..., h_1
@@ -441,8 +440,7 @@ def cliff_run(w, T=CLIFF["T"]):
     ndarray of float64, shape (T+1,)
         ``h_0 = CLIFF["h0"]`` first, then the states computed by :class:`rnnlib.rnn.RNN`.
     """
-    if int(T) != T or T < 1:
-        raise ValueError(f"T must be a positive integer, got {T!r}")
+    check_whole("T", T, low=1)
     c = CLIFF
     params = {"W": np.array([[0.0, float(w)]]), "b": np.array([c["b"]])}
     H_seq, _ = _ONE.forward(params, np.zeros((int(T), 1, 1)), {"h": np.array([[c["h0"]]])})
@@ -472,8 +470,7 @@ def saddle_node(b=CLIFF["b"], tol=1e-13):
     h_c : float
         The double fixed point at ``w_c``, the "ghost" the state lingers near just below ``w_c``.
     """
-    if not b > 0:
-        raise ValueError(f"b must be positive, got {b!r}")
+    check_real("b", b, low=0, low_open=True)
 
     def g(w):
         h = -np.sqrt(1.0 - 1.0 / w)
@@ -481,7 +478,7 @@ def saddle_node(b=CLIFF["b"], tol=1e-13):
 
     lo, hi = 1.0 + 1e-12, 10.0  # g(lo) = -b < 0 < g(hi) for 0 < b < 6
     if not g(hi) > 0:
-        raise ValueError(f"b must be small enough for a bifurcation below w = 10, got {b!r}")
+        fail(ValueError, "b", "a bias small enough for a bifurcation below w = 10", repr(b))
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if g(mid) < 0 else (lo, mid)
@@ -513,8 +510,7 @@ def cliff_edge(T, tol=1e-12):
     float
         Left of it ``h_T > 0`` (loss near 0.23), right of it ``h_T < 0`` (loss near 1.4).
     """
-    if int(T) != T or T < 40:
-        raise ValueError(f"T must be an integer of at least 40, got {T!r}")
+    check_whole("T", T, low=40)
     lo, hi = 1.9, saddle_node()[0]
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)

@@ -18,6 +18,7 @@ import io
 
 import numpy as np
 
+from rnnlib._checks import check_option, fail
 from rnnlib.gradient_flow import FLOW
 
 __all__ = [
@@ -45,7 +46,7 @@ def sub(text):
     """
     missing = sorted({c for c in str(text) if c.translate(_SUB) == c and c != " "})
     if missing:
-        raise ValueError(f"text has characters without a Unicode subscript: {missing}")
+        fail(ValueError, "text", "characters that have a Unicode subscript", f"{missing}, which have none")
     return str(text).translate(_SUB)
 
 
@@ -53,7 +54,7 @@ def sup(text):
     """``text`` in Unicode superscript characters (``sup("-23")`` is "⁻²³"); see :func:`sub`."""
     missing = sorted({c for c in str(text) if c.translate(_SUP) == c and c != " "})
     if missing:
-        raise ValueError(f"text has characters without a Unicode superscript: {missing}")
+        fail(ValueError, "text", "characters that have a Unicode superscript", f"{missing}, which have none")
     return str(text).translate(_SUP)
 
 
@@ -171,8 +172,7 @@ def explorer_inputs(sequence):
     numpy.ndarray
         (T, 1, 2) with T = 20; step t of the text is row t - 1.
     """
-    if sequence not in SEQUENCES:
-        raise ValueError(f"sequence must be one of {list(SEQUENCES)}, got {sequence!r}")
+    check_option("sequence", sequence, tuple(SEQUENCES))
     X = np.zeros((T_EXPLORER, 1, 2))
     if sequence.startswith("noisy"):
         X[:, 0, 0] = np.random.default_rng(_NOISE_SEED).normal(0.0, 0.5, T_EXPLORER)

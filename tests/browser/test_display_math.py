@@ -23,7 +23,7 @@ WIDTH = 390
 # Equations that may scroll sideways at 390 px, as "page#equation-id": reason.
 SCROLLING = {}
 # Pages whose equations are not split yet (their owner converts them; the lead empties this).
-PENDING = {"book/08_seq2seq.html", "book/09_attention.html"}
+PENDING = set()
 
 # Every display equation on the page: the box (the column), the typeset formula and its number.
 MEASURE = """() => Array.from(document.querySelectorAll('main div.math')).map((box, n) => {
