@@ -10,6 +10,11 @@ This extension writes the text of every page, section by section, into
 ``_static/search_texts.js`` (loaded by the search page only), and a small script,
 ``_static/search_offline.js``, answers the search page's fetch of a page from
 that text. Other fetches pass through unchanged.
+
+A snippet is plain text (the search page does not typeset maths): display
+equations are left out of it and inline maths keeps its TeX without the
+``\\( \\)`` delimiters, so a result reads "one state h_t instead of two", not
+"one state \\(h_t\\) instead of two" followed by a whole aligned equation.
 """
 import json
 import re
@@ -21,7 +26,8 @@ TEXTS_FILE = "search_texts.js"
 SCRIPT = Path(__file__).with_name("search_offline.js")
 SKIPPED = {"search", "genindex"}
 DROPPED = ["script", "style", "img", "svg", ".headerlink", ".rnnfig-controls", ".rnnfig-data",
-           ".cell_output"]
+           ".cell_output", "div.math"]
+INLINE_MATH = re.compile(r"^\s*\\\((.*)\\\)\s*$", re.DOTALL)
 
 
 def page_sections(body):
@@ -30,6 +36,8 @@ def page_sections(body):
     for selector in DROPPED:
         for tag in soup.select(selector):
             tag.decompose()
+    for tag in soup.select("span.math"):
+        tag.string = INLINE_MATH.sub(r"\1", tag.get_text()).strip()
     sections = []
     for section in soup.find_all("section"):
         own = [part for child in section.children

@@ -5,9 +5,30 @@
 // scroll it (WCAG 2.1.1; axe-core: scrollable-region-focusable). Every such box
 // gets a tab stop and a name when it overflows, and loses them when it fits.
 (() => {
-  const SELECTOR = "pre, .pst-scrollable-table-container, div.math, .cell_output .output, .rnnfig-view";
+  const SELECTOR = "pre, .pst-scrollable-table-container, div.math, .cell_output .output, .rnnfig-view, "
+    + "span.math.book-wide-math";
+  // Inline maths wider than its line (a long formula on a phone): the theme cuts
+  // it off (span.math has overflow: hidden); book.css lets such a formula scroll.
+  const widen = () => {
+    document.querySelectorAll(".bd-article span.math").forEach((span) => {
+      const formula = span.querySelector("mjx-math");
+      if (!formula) return;
+      span.classList.toggle("book-wide-math", formula.getBoundingClientRect().width > span.clientWidth + 1);
+    });
+  };
+  // Which side of a scrolling box has more to show ("left", "right", "both"):
+  // book.css fades that edge of a figure (whose picture hides any shadow).
+  const more = (box) => {
+    const hidden = box.scrollWidth - box.clientWidth;
+    const left = box.scrollLeft > 1, right = box.scrollLeft < hidden - 1;
+    const side = hidden > 1 && (left || right) ? (left && right ? "both" : left ? "left" : "right") : "";
+    if (side) box.dataset.bookMore = side;
+    else delete box.dataset.bookMore;
+  };
   const mark = () => {
+    widen();
     document.querySelectorAll(SELECTOR).forEach((box) => {
+      more(box);
       const scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
@@ -28,9 +49,16 @@
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mark);
   else mark();
-  window.addEventListener("load", mark);
+  window.addEventListener("load", () => {
+    mark();
+    const mathjax = window.MathJax;  // typesets after the page has loaded
+    if (mathjax && mathjax.startup && mathjax.startup.promise) mathjax.startup.promise.then(mark);
+  });
   let pending = null;
   window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(mark, 150); });
+  document.addEventListener("scroll", (event) => {
+    if (event.target instanceof Element && event.target.matches(SELECTOR)) more(event.target);
+  }, { capture: true, passive: true });
 })();
 
 // Solutions (sphinx-exercise's `solution` directives: dropdown admonitions that

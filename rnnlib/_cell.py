@@ -32,6 +32,7 @@ import inspect
 
 import numpy as np
 
+from rnnlib._buffers import empty
 from rnnlib._checks import (
     FLOAT_DTYPES,
     check_dtype,
@@ -225,7 +226,7 @@ class Previous:
 
     def __mul__(self, other):
         """``other[t] * self[t]`` for all t, as a new (T, B, H) array."""
-        out = np.empty_like(other)
+        out = empty(other.shape, other.dtype)
         np.multiply(other[0], self.first, out=out[0])
         np.multiply(other[1:], self.seq[:-1], out=out[1:])
         return out
@@ -270,35 +271,44 @@ def linear_backward(W, X, x_blocks, h_blocks):
 
     Notes
     -----
-    The products are taken in the order OpenBLAS runs fastest on these tall
-    operands (measured in ``benchmarks/bench_cells.py``): ``dW^T = X^T dA``
-    rather than ``dA^T X``, and ``dX^T = W^x^T dA^T`` rather than ``dA W^x``;
-    the transposes are then copied into place (a few MB).
+    The products are taken in the order OpenBLAS ran fastest on these tall
+    operands (14-26% faster at the shapes of ``benchmarks/bench_cells.py``):
+    ``dW^T = X^T dA`` rather than ``dA^T X``, and ``dX^T = W^x^T dA^T``
+    rather than ``dA W^x``; the transposes are then copied into place. Large
+    arrays come from :mod:`rnnlib._buffers` (memory of dropped arrays reused).
     """
     T, B, D = X.shape
     X2 = X.reshape(T * B, D)
-    dW = np.empty_like(W)
+    dW = empty(W.shape, W.dtype)
     db = np.empty(W.shape[0], W.dtype)
-    dXT = None  # dX^T (D, T*B)
+    dXT = part = None  # dX^T (D, T*B) and a term of it
     for rows, dA in x_blocks:
         dA2 = dA.reshape(T * B, -1)
-        dW[rows, :D] = (X2.T @ dA2).T  # dW^x = sum_t dA_t^T x_t
+        dWT = empty((D, dA2.shape[1]), W.dtype)
+        dW[rows, :D] = np.matmul(X2.T, dA2, out=dWT).T  # dW^x = sum_t dA_t^T x_t
+        del dWT
         db[rows] = dA2.sum(axis=0)  # db = sum_t dA_t
-        part = W[rows, :D].T @ dA2.T  # dx_t = dA_t W^x, transposed
         if dXT is None:
-            dXT = part
+            dXT = np.matmul(W[rows, :D].T, dA2.T, out=empty((D, T * B), W.dtype))  # dx_t = dA_t W^x, transposed
         else:
+            part = np.matmul(W[rows, :D].T, dA2.T, out=part if part is not None else empty((D, T * B), W.dtype))
             dXT += part
+    del part
     for rows, dA, S in h_blocks:
+        k = dA.shape[2]
+        dWhT = empty((W.shape[1] - D, k), W.dtype)
         if isinstance(S, Previous):  # h_0, then h_1 .. h_{T-1}: two products, no copy of the states
-            k = dA.shape[2]
-            dWhT = S.first.T @ dA[0]  # dW^h = dA_1^T h_0 + sum_{t>1} dA_t^T h_{t-1}
+            np.matmul(S.first.T, dA[0], out=dWhT)  # dW^h = dA_1^T h_0 + sum_{t>1} dA_t^T h_{t-1}
             if T > 1:
-                dWhT += S.seq[:-1].reshape((T - 1) * B, -1).T @ dA[1:].reshape((T - 1) * B, k)
-            dW[rows, D:] = dWhT.T
+                rest = np.matmul(S.seq[:-1].reshape((T - 1) * B, -1).T, dA[1:].reshape((T - 1) * B, k),
+                                 out=empty(dWhT.shape, W.dtype))
+                dWhT += rest
+                del rest
         else:
-            dW[rows, D:] = (S.reshape(T * B, -1).T @ dA.reshape(T * B, -1)).T  # dW^h = sum_t dA_t^T s_t
-    dX = np.empty((T, B, D), W.dtype)
+            np.matmul(S.reshape(T * B, -1).T, dA.reshape(T * B, k), out=dWhT)  # dW^h = sum_t dA_t^T s_t
+        dW[rows, D:] = dWhT.T
+        del dWhT
+    dX = empty((T, B, D), W.dtype)
     dX.reshape(T * B, D)[...] = dXT.T
     return dW, db, dX
 
@@ -541,7 +551,9 @@ class Cell:
         check_finite_params(p)  # NaN/inf weights would run silently into NaN outputs
         dtype = p["W"].dtype
         X = float_input("X" if len(letters) == 3 else "x_t", X, letters, {"D": self.input_size}, dtype)
-        return p, np.array(X, copy=True), self._state("state", state, X.shape[-2], dtype)
+        X_copy = empty(X.shape, dtype)
+        np.copyto(X_copy, X)
+        return p, X_copy, self._state("state", state, X.shape[-2], dtype)
 
     def _check_backward(self, params, trace, dH_seq, dfinal_state):
         p = self._params(params)

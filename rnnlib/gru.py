@@ -40,6 +40,7 @@ from rnnlib._cell import (
     BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, gate_scale,
     linear_backward, make_trace, Previous, upstream
 )
+from rnnlib._buffers import empty
 from rnnlib._checks import check_option
 
 __all__ = ["GRU"]
@@ -155,14 +156,16 @@ class GRU(Cell):
         T, B, D = X.shape
         H = self.hidden_size
         s, _ = gate_scale("rz", self.blocks, H, X.dtype)
-        Ws = p["W"] * s[:, None]  # sigmoid rows halved: sigmoid(a) = 0.5 tanh(a/2) + 0.5
-        A = np.matmul(X.reshape(T * B, D), Ws[:, :D].T).reshape(T, B, 3 * H)  # W^x x_t, all t at once
+        Ws = np.multiply(p["W"], s[:, None], out=empty(p["W"].shape, X.dtype))  # sigmoid rows halved:
+        # sigmoid(a) = 0.5 tanh(a/2) + 0.5
+        A = empty((T, B, 3 * H), X.dtype)
+        np.matmul(X.reshape(T * B, D), Ws[:, :D].T, out=A.reshape(T * B, 3 * H))  # W^x x_t, all t at once
         A += p["b"] * s
-        Hs = np.empty((T + 1, B, H), X.dtype)  # h_0 .. h_T
+        Hs = empty((T + 1, B, H), X.dtype)  # h_0 .. h_T
         Hs[0] = state["h"]
         book = self.variant == "book"
         step = self._step_book if book else self._step_pytorch
-        HN = None if book else np.empty((T, B, H), X.dtype)
+        HN = None if book else empty((T, B, H), X.dtype)
         work = (np.empty((B, 3 * H), X.dtype), np.empty((B, H), X.dtype))
         for t in range(T):
             step(A[t], Hs[t], Hs[t + 1], Ws[:, D:], p.get("b_hn"), work, None if book else HN[t])
@@ -179,7 +182,7 @@ class GRU(Cell):
         dH = upstream(dH, Hs.shape, W.dtype)
         H_prev = Previous(Hs, trace["state0"]["h"])  # H_prev[t] = h_{t-1}
         dh_next = carried(dfinal, "h", (B, H), W.dtype)
-        dA = np.empty((T, B, 3 * H), W.dtype)  # gradients of the pre-activations [a_r, a_z, a_n]
+        dA = empty((T, B, 3 * H), W.dtype)  # gradients of the pre-activations [a_r, a_z, a_n]
         backward = self._backward_book if self.variant == "book" else self._backward_pytorch
         return backward(p, trace, dH, H_prev, dh_next, dA)
 
@@ -258,7 +261,7 @@ class GRU(Cell):
         X, r, z, n, hn, Hs = trace["X"], trace["r"], trace["z"], trace["n"], trace["hn"], trace["h"]
         T, B, H = n.shape
         Wh = p["W"][:, X.shape[2] :]
-        dA_n = np.empty_like(n)
+        dA_n = empty(n.shape, n.dtype)
         dh, tmp = np.empty_like(dh_next), np.empty_like(dh_next)
         for t in reversed(range(T)):
             da_r, da_z, dhn = (dA[t, :, k * H : (k + 1) * H] for k in range(3))

@@ -26,6 +26,7 @@ and dJ/dC_0 as "h" and "c", and ``dfinal_state`` takes dJ/dh_T and dJ/dC_T as
 
 import numpy as np
 
+from rnnlib._buffers import empty
 from rnnlib.activations import sigmoid_grad_from_output as dsig
 from rnnlib.activations import tanh_grad_from_output as dtanh
 from rnnlib._cell import (
@@ -85,12 +86,13 @@ class LSTM(Cell):
         T, B, D = X.shape
         H = self.hidden_size
         s, _ = gate_scale("ifo", self.blocks, H, X.dtype)
-        Ws = p["W"] * s[:, None]  # sigmoid rows halved: one tanh gives all gates
-        A = np.matmul(X.reshape(T * B, D), Ws[:, :D].T).reshape(T, B, 4 * H)  # W^x x_t, all t at once
+        Ws = np.multiply(p["W"], s[:, None], out=empty(p["W"].shape, X.dtype))  # sigmoid rows halved: one tanh
+        A = empty((T, B, 4 * H), X.dtype)
+        np.matmul(X.reshape(T * B, D), Ws[:, :D].T, out=A.reshape(T * B, 4 * H))  # W^x x_t, all t at once
         A += p["b"] * s
-        Hs = np.empty((T + 1, B, H), X.dtype)  # h_0 .. h_T
-        Cs = np.empty_like(Hs)  # C_0 .. C_T
-        tanh_C = np.empty((T, B, H), X.dtype)
+        Hs = empty((T + 1, B, H), X.dtype)  # h_0 .. h_T
+        Cs = empty((T + 1, B, H), X.dtype)  # C_0 .. C_T
+        tanh_C = empty((T, B, H), X.dtype)
         Hs[0], Cs[0] = state["h"], state["c"]
         Wh_T = Ws[:, D:].T
         tmp, ig = np.empty((B, 4 * H), X.dtype), np.empty((B, H), X.dtype)
@@ -139,7 +141,7 @@ class LSTM(Cell):
         W, D = p["W"], self.input_size
         dH = upstream(dH, Hs.shape, W.dtype)
         C_prev = Previous(Cs, trace["state0"]["c"])  # C_prev[t] = C_{t-1}
-        dA = np.empty((T, B, 4 * H), W.dtype)  # gradients of the pre-activations [a_i, a_f, a_g, a_o]
+        dA = empty((T, B, 4 * H), W.dtype)  # gradients of the pre-activations [a_i, a_f, a_g, a_o]
         dh_next = carried(dfinal, "h", (B, H), W.dtype)
         dc_next = carried(dfinal, "c", (B, H), W.dtype)
         dh, dc = np.empty_like(dh_next), np.empty_like(dc_next)

@@ -19,6 +19,7 @@ from rnnlib._cell import (
     BACKWARD_SECTIONS, CLASS_SECTIONS, FORWARD_SECTIONS, Cell, carried, document, linear_backward,
     make_trace, Previous, upstream
 )
+from rnnlib._buffers import empty
 from rnnlib._checks import check_option
 from rnnlib.activations import sigmoid_from_half_, sigmoid_grad_from_output, tanh_grad_from_output
 
@@ -82,9 +83,10 @@ class RNN(Cell):
     def _forward(self, p, X, state):
         T, B, D = X.shape
         W, act = p["W"], ACTIVATIONS[self.activation][0]
-        A = np.matmul(X.reshape(T * B, D), W[:, :D].T).reshape(T, B, -1)  # W^x x_t for all t at once
+        A = empty((T, B, W.shape[0]), W.dtype)
+        np.matmul(X.reshape(T * B, D), W[:, :D].T, out=A.reshape(T * B, -1))  # W^x x_t for all t at once
         A += p["b"]
-        Hs = np.empty((T + 1,) + state["h"].shape, W.dtype)  # h_0 .. h_T
+        Hs = empty((T + 1,) + state["h"].shape, W.dtype)  # h_0 .. h_T
         Hs[0] = state["h"]
         tmp = np.empty_like(Hs[0])
         Wh_T = W[:, D:].T
@@ -114,7 +116,7 @@ class RNN(Cell):
         W, D = p["W"], self.input_size
         dH = upstream(dH, Hs.shape, W.dtype)
         act_grad = ACTIVATIONS[self.activation][1]
-        dA = np.empty_like(Hs)  # gradients of the pre-activations a_t
+        dA = empty(Hs.shape, W.dtype)  # gradients of the pre-activations a_t
         dh_next = carried(dfinal, "h", Hs.shape[1:], W.dtype)
         dh = np.empty_like(dh_next)
         Wh = W[:, D:]

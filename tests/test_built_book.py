@@ -79,7 +79,7 @@ def test_equations_and_exercises_are_numbered_per_chapter(page):
 # {numref}`fig-04-gates`, which reads "Figure 4.1". Chapters whose figures are not converted yet
 # are below; a converted chapter must leave the set (its test is an expected failure until then,
 # and an unexpected pass fails).
-FIGURE_PENDING = {"08_seq2seq", "09_attention"}
+FIGURE_PENDING = set()
 FIGURE_LABEL = re.compile(r"fig-(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*")
 # Maths typed as ASCII ("w^200", "C_(t-1)", "x_{t}") in a caption or alt text: write w²⁰⁰, Cₜ₋₁.
 ASCII_MATHS = re.compile(r"[A-Za-z0-9)\]]\^[\w({\-]|[A-Za-z]_[({\[]|\b[A-Za-z]_[a-z0-9]\b")
@@ -94,12 +94,8 @@ def _soup(page):
 
 def _figure_outputs(soup):
     """Every figure a cell output shows, in page order: the interactive figures and the static images."""
-    def is_figure(tag):
-        if tag.name == "div":
-            return "rnnfig" in tag.get("class", [])
-        return (tag.name == "img" and tag.find_parent("div", class_="cell_output") is not None
-                and tag.find_parent("div", class_="rnnfig") is None)
-    return soup.find_all(is_figure)
+    return [el for el in soup.select("div.rnnfig, div.cell_output img")
+            if el.name == "div" or not el.find_parent("div", class_="rnnfig")]
 
 
 def _alt(output):

@@ -91,7 +91,8 @@ def decoding_explorer(handles, *, example, step):
     prefix = DATE_TARGET_VOCAB.decode(out["ids"][:t - 1])
     handles["title"].set_text(f"{example!r} -> {prefix}[{token_label(best)}]")
     done = " (the output had already ended)" if step > L else ""
-    return (f"Step {t}{done}: after writing {prefix!r} the model gives {token_label(best)!r} "
+    written = f"after writing {prefix!r}" if prefix else "with nothing written yet"
+    return (f"Step {t}{done}: {written} the model gives {token_label(best)!r} "
             f"probability {p[best]:.2f}; greedy decoding writes it and feeds it back as the next input.")
 
 
@@ -159,16 +160,20 @@ def exposure_bias(teacher_forced, free_running, label):
     return fig
 
 
-def accuracy_by_length(sweep, variants=("plain",)):
+def accuracy_by_length(sweep, variants=("plain",), early=()):
     """Exact match against source length: median over seeds (line) and min-max range (band).
 
     Parameters
     ----------
     sweep : dict
-        :func:`rnnlib.pretrained_seq2seq.load_sweep` ("accuracy" is (model, seed, length)
-        in the order of :data:`rnnlib.pretrained_seq2seq.MODELS`).
+        :func:`rnnlib.pretrained_seq2seq.load_sweep` ("accuracy" and
+        "early_accuracy" are (model, seed, length) in the order of
+        :data:`rnnlib.pretrained_seq2seq.MODELS`; "steps" and
+        "anneal_steps" per model).
     variants : tuple of str
-        Which models to draw.
+        Which models to draw, after all their training.
+    early : tuple of str
+        Models also drawn (dashed) after their first "steps" steps only.
 
     Returns
     -------
@@ -180,14 +185,19 @@ def accuracy_by_length(sweep, variants=("plain",)):
     ax = fig.add_subplot()
     L = sweep["lengths"]
     for v in variants:
-        acc = sweep["accuracy"][list(MODELS).index(v)]
-        ax.fill_between(L, acc.min(axis=0), acc.max(axis=0), color=MODEL_COLORS[v], alpha=0.2, lw=0)
-        ax.plot(L, np.median(acc, axis=0), "o-", color=MODEL_COLORS[v],
-                label=f"{v}: median of {acc.shape[0]} seeds (band: min to max)")
+        i = list(MODELS).index(v)
+        steps, anneal = int(sweep["steps"][i]), int(sweep["anneal_steps"][i])
+        curves = [(sweep["accuracy"][i], "o-", 1.0, f"{steps + anneal:,} steps")]
+        if v in early and anneal:
+            curves.append((sweep["early_accuracy"][i], "o--", 0.55, f"first {steps:,} steps"))
+        for acc, style, alpha, when in curves:
+            ax.fill_between(L, acc.min(axis=0), acc.max(axis=0), color=MODEL_COLORS[v], alpha=0.2 * alpha, lw=0)
+            ax.plot(L, np.median(acc, axis=0), style, color=MODEL_COLORS[v], alpha=alpha,
+                    label=f"{v}, {when}: median of {acc.shape[0]} seeds")
     ax.set_xlabel("source length (symbols to copy)")
     ax.set_ylabel("exact match")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="center", title="band: worst to best seed", title_fontsize=8)
     fig.tight_layout()
     return fig

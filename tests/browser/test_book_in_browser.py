@@ -28,6 +28,9 @@ def book_pages():
     return pages
 
 
+# Pages whose notebook still shows TeX as text, with what breaks it (its owner fixes the notebook).
+RAW_TEX_PENDING = {}
+
 PAGES = book_pages()
 TEXT = {page: (HTML / page).read_text(encoding="utf-8") for page in PAGES}
 MATH_PAGES = [p for p in PAGES if re.search(r'class="math[ "]', TEXT[p])]
@@ -70,6 +73,11 @@ def test_math_is_rendered_by_the_local_mathjax(visit, page):
     assert counts["unrendered"] == 0 and counts["errors"] == 0, f"{page}: {counts}"
     for raw in ("$$", "\\(", "\\["):
         assert raw not in prose, f"{page}: raw {raw!r} visible in the text"
+    # A TeX command shown as text: a `$...$` that Markdown broke (e.g. a line inside it starting with "- ")
+    tex = sorted(set(re.findall(r"\\(?:partial|sum|frac|left|right|mathrm|top|cdot|sqrt|tanh|odot)\b", prose)))
+    if tex and page in RAW_TEX_PENDING:
+        pytest.xfail(f"{page}: {RAW_TEX_PENDING[page]} ({tex})")
+    assert not tex, f"{page}: TeX shown as text: {tex}"
     assert not record.problems(), f"{page}:\n" + "\n".join(record.problems())
 
 

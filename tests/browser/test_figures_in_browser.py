@@ -101,8 +101,19 @@ def test_smallest_figure_text_on_a_phone(visit, page):
     print(f"{page}: smallest figure text {smallest[0]:.1f} CSS px ({smallest[1]}, frame shown {smallest[2]:.0f} px wide)")
     for px, name, shown in sizes:
         assert px >= MIN_TEXT_PX, f"{name}: smallest text {px:.1f} CSS px at 390 px (frame {shown:.0f} px wide)"
-    # the page itself does not scroll sideways: a frame wider than the column scrolls in its own box
+    # the page itself does not scroll sideways: a frame wider than the column scrolls in its own box,
+    # whose edge with more to show fades out (book.js marks the edge, book.css fades it)
     assert record.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    record.page.wait_for_timeout(300)  # book.js re-measures the boxes after a resize
+    for view in record.page.locator("div.rnnfig .rnnfig-view").all():
+        if not view.evaluate("v => v.scrollWidth > v.clientWidth + 1"):
+            continue
+        name = view.evaluate("v => v.closest('.rnnfig').dataset.rnnfig")
+        cue = "v => [v.dataset.bookMore || '', getComputedStyle(v).maskImage || getComputedStyle(v).webkitMaskImage]"
+        side, mask = view.evaluate(cue)
+        assert side == "right" and "gradient" in mask, f"{name}: a scrolling frame shows no cue ({side!r}, {mask!r})"
+        view.evaluate("v => { v.scrollLeft = v.scrollWidth; }")
+        record.page.wait_for_function("v => v.dataset.bookMore === 'left'", arg=view.element_handle(), timeout=2000)
 
 
 @pytest.mark.parametrize("page", FIGURE_PAGES)

@@ -38,6 +38,23 @@ def test_search_lists_results_with_snippets_without_errors(browser, book_url, or
         word = QUERIES[query]
         assert any(word in snippets.nth(i).inner_text().lower() for i in range(snippets.count())), (
             f"no snippet for {query!r} shows {word!r} ({origin})")
+        raw = [snippets.nth(i).inner_text() for i in range(snippets.count())]
+        tex = [text[:80] for text in raw if any(d in text for d in ("\\(", "\\)", "\\[", "\\]"))]
+        assert not tex, f"snippets show TeX delimiters for {query!r} ({origin}): {tex[:2]}"
         assert not errors, f"console errors while searching {query!r} ({origin}): {errors[:3]}"
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_magnifier_does_not_cover_the_query(visit, width):
+    record = visit("search.html?q=forget+gate")
+    page = record.page
+    page.set_viewport_size({"width": width, "height": 844})
+    icon, text_start = page.evaluate("""() => {
+        const form = document.querySelector('main form.bd-search');
+        const input = form.querySelector('input');
+        const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+        return [icon.right, input.getBoundingClientRect().left + parseFloat(getComputedStyle(input).paddingLeft)];
+    }""")
+    assert icon <= text_start, f"the magnifier ends at {icon:.0f} px, the query starts at {text_start:.0f} px"
