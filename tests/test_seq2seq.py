@@ -257,3 +257,18 @@ def test_padded_batch_gradients_are_the_sequences_own(encoder):
     for key in params:
         summed = sum(w * g[key] for w, (_, g) in zip(n / n.sum(), alone))
         np.testing.assert_allclose(grads[key], summed, rtol=1e-10, atol=1e-14, err_msg=key)
+
+
+def test_sequence_cross_entropy_is_torchs_with_ignore_index():
+    """Chapter 8 says torch's cross_entropy(ignore_index=PAD) averages the same way, (B, V, T) first."""
+    torch = pytest.importorskip("torch")
+    from rnnlib.seqtasks import PAD
+    batch = make_batch(["abc", "j"], ["cba", "jjjjj"], COPY_VOCAB, COPY_VOCAB)
+    assert np.all(batch.tgt_out[~batch.tgt_mask] == PAD)
+    z = np.random.default_rng(12).normal(size=batch.tgt_out.shape + (COPY_VOCAB.size,))
+    zt = torch.tensor(z, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(zt.permute(1, 2, 0), torch.tensor(batch.tgt_out.T), ignore_index=PAD)
+    ref.backward()
+    loss, dz = sequence_cross_entropy(z, batch.tgt_out, batch.tgt_mask)
+    assert abs(loss - ref.item()) < 1e-12
+    np.testing.assert_allclose(dz, zt.grad.numpy(), atol=1e-14)
