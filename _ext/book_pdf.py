@@ -31,7 +31,8 @@ PRINT_CSS = """
   .search-button, .theme-switch-button, .dropdown-download-buttons { display: none !important; }
   .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
   div.cell_output, pre { white-space: pre-wrap !important; word-break: break-word; overflow: visible !important; }
-  img.rnnfig-frame { max-width: 100% !important; break-inside: avoid; }
+  img.rnnfig-frame { max-width: 100% !important; min-width: 0 !important; break-inside: avoid; }
+  figure { break-inside: avoid; }   /* a numbered figure and its caption on one page */
   details.dropdown, .toggle-details { display: block; }
 }
 """

@@ -68,3 +68,48 @@ def test_additive_scores_with_queries_and_keys_swapped_fails(capsys):
         return additive_scores(K, Q, W_k, W_q, v)
     result, out = verdict("additive_scores", keys_first, capsys)
     assert not result and "shape" in out
+
+
+def _softmax(e, axis=-1):
+    a = np.exp(e - e.max(axis=axis, keepdims=True))
+    return a / a.sum(axis=axis, keepdims=True)
+
+
+def test_known_slips_get_their_own_hint(capsys):
+    """Each typical wrong answer is named in the message, not only 'expected x, got y'."""
+    def no_tanh(Q, K, W_q, W_k, v):
+        return ((Q @ W_q.T)[:, :, None] + (K @ W_k.T).transpose(1, 0, 2)[None]) @ v
+
+    def masked_after(scores, mask):
+        return _softmax(scores) * mask.T[None]
+
+    def over_queries(scores, mask):
+        return _softmax(scores, axis=0)
+
+    def forgot_mask(Q, K, V, mask):
+        return scaled_dot_product_attention(Q, K, V, None)
+
+    def over_d(Q, K, V, mask):
+        return scaled_dot_product_attention(Q / np.sqrt(Q.shape[-1]), K, V, mask)
+
+    def swapped(Q, K, V, mask):
+        return scaled_dot_product_attention(Q, K, V, mask)[::-1]
+
+    def state_first(*args):
+        return decoder_step(*args)[::-1]
+
+    def logits_from_d_prev(y_prev, d_prev, W, b, W_y, b_y):
+        return d_prev @ W_y.T + b_y, decoder_step(y_prev, d_prev, W, b, W_y, b_y)[1]
+
+    for checker, fn, words in (
+        ("additive_scores", no_tanh, "without the tanh"),
+        ("masked_softmax", masked_after, "AFTER the softmax"),
+        ("masked_softmax", over_queries, "over the queries"),
+        ("scaled_dot_product_attention", forgot_mask, "ignores the mask"),
+        ("scaled_dot_product_attention", over_d, "divided the dot products by d"),
+        ("scaled_dot_product_attention", swapped, "returned (weights, c)"),
+        ("decoder_step", state_first, "returned (d_t, z_t)"),
+        ("decoder_step", logits_from_d_prev, "previous state d_prev"),
+    ):
+        result, out = verdict(checker, fn, capsys)
+        assert not result and words in out, (checker, fn.__name__, out)

@@ -3,7 +3,7 @@ greedy decoding, one step of beam search."""
 
 import numpy as np
 
-from rnnlib.check.engine import Case, Fail, checker, fmt
+from rnnlib.check.engine import Case, Fail, Slip, checker, fmt
 from rnnlib.check.common import FLOAT32_HINT
 
 __all__ = ["decoder_step", "sequence_cross_entropy", "greedy_decode", "beam_step"]
@@ -29,6 +29,20 @@ def _decoder_reference(y_prev, d_prev, W, b, W_y, b_y):
     return d @ W_y.T + b_y, d
 
 
+def _logits_from_previous_state(y_prev, d_prev, W, b, W_y, b_y):
+    _, d = _decoder_reference(y_prev, d_prev, W, b, W_y, b_y)
+    return d_prev @ W_y.T + b_y, d
+
+
+_DECODER_SLIPS = (
+    Slip(lambda *args: _decoder_reference(*args)[::-1],
+         "you returned (d_t, z_t): the function returns the logits first, (z_t, d_t)."),
+    Slip(_logits_from_previous_state,
+         "your z_t comes from the previous state d_prev: take the GRU step first, then z_t = W_y d_t + b_y "
+         "from the NEW state."),
+)
+
+
 @checker(
     "decoder_step(y_prev, d_prev, W, b, W_y, b_y) -> (z_t, d_t)",
     summary=("`{name}` gives the decoder's logits z_t and state d_t (a book GRU step on the one-hot previous "
@@ -37,6 +51,7 @@ def _decoder_reference(y_prev, d_prev, W, b, W_y, b_y):
           "with (W, b) gives d_t, and the output layer turns d_t into z_t."),
     more=("x = one_hot(y_prev, V); d_t from GRU(V, H).step({'W': W, 'b': b}, x, {'h': d_prev}); "
           "z_t = d_t @ W_y.T + b_y."),
+    slips=_DECODER_SLIPS,
     forbid=("rnnlib.seq2seq.Seq2Seq.decoder_step",),
 )
 def decoder_step():

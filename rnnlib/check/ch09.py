@@ -3,7 +3,7 @@ scaled dot-product attention."""
 
 import numpy as np
 
-from rnnlib.check.engine import Case, checker
+from rnnlib.check.engine import Case, Slip, checker
 from rnnlib.check.common import FLOAT32_HINT
 
 __all__ = ["additive_scores", "masked_softmax", "context", "scaled_dot_product_attention"]
@@ -16,14 +16,74 @@ def _padding(Tk, B, pads):
     return m
 
 
+def _softmax_last(e):
+    e = e - e.max(axis=-1, keepdims=True)
+    a = np.exp(e)
+    return a / a.sum(axis=-1, keepdims=True)
+
+
+def _kept(mask, scores):
+    """The mask lined up with the scores: (1, B, Tk), all True for None."""
+    return np.ones(scores.shape, bool) if mask is None else mask.T[None]
+
+
+def _scaled_scores(Q, K, scale):
+    return np.einsum("tbd,sbd->tbs", Q, K) * scale
+
+
+def _attend(Q, K, V, mask, scale):
+    e = _scaled_scores(Q, K, scale)
+    a = _softmax_last(np.where(_kept(mask, e), e, -np.inf))
+    return np.einsum("tbs,sbd->tbd", a, V), a
+
+
+def _additive_without_tanh(Q, K, W_q, W_k, v):
+    return ((Q @ W_q.T)[:, :, None, :] + (K @ W_k.T).transpose(1, 0, 2)[None]) @ v
+
+
+_ADDITIVE_SLIPS = (
+    Slip(_additive_without_tanh,
+         "your scores equal v . (W_q q_t + W_k k_s) without the tanh: the sum of the two projections goes "
+         "through np.tanh before the dot product with v."),
+)
+
+_SOFTMAX_SLIPS = (
+    Slip(lambda e, m: _softmax_last(e),
+         "your weights equal a softmax over ALL keys: the mask was not applied, so padded keys got weight. "
+         "Give the keys where mask is False a score of -inf before the softmax."),
+    Slip(lambda e, m: _softmax_last(e) * m.T[None],
+         "you zeroed the masked keys AFTER the softmax, so the kept weights no longer sum to 1: mask the "
+         "scores (-inf) before the softmax, or divide by the new row sums."),
+    Slip(lambda e, m: np.where(m.T[None], np.exp(e - e.max(axis=0, keepdims=True))
+                               / np.exp(e - e.max(axis=0, keepdims=True)).sum(axis=0, keepdims=True), 0.0),
+         "your softmax runs over the queries (axis 0): the weights of ONE query sum to 1 over the keys, "
+         "the last axis."),
+)
+
+_DOT_SLIPS = (
+    Slip(lambda Q, K, V, m: _attend(Q, K, V, m, 1.0),
+         "your result is attention WITHOUT the scale: divide the dot products q_t . k_s by sqrt(d), "
+         "d = Q.shape[-1], before the softmax."),
+    Slip(lambda Q, K, V, m: _attend(Q, K, V, m, 1.0 / Q.shape[-1]),
+         "you divided the dot products by d; the scale is 1 / sqrt(d)."),
+    Slip(lambda Q, K, V, m: _attend(Q, K, V, None, 1.0 / np.sqrt(Q.shape[-1])),
+         "your result ignores the mask: padded keys (mask False) must get weight exactly 0, so give them a "
+         "score of -inf before the softmax."),
+    Slip(lambda Q, K, V, m: _attend(Q, K, V, m, 1.0 / np.sqrt(Q.shape[-1]))[::-1],
+         "you returned (weights, c): the function returns the context first, (c, weights)."),
+)
+
+
 @checker(
     "additive_scores(Q, K, W_q, W_k, v) -> scores",
     summary=("`{name}` gives e_(t,s) = v . tanh(W_q q_t + W_k k_s) for every query and key, for batches of 1 "
              "to 3, one query, large inputs and float32"),
-    hint=("project every query with W_q and every key with W_k, add each projected query to each projected "
-          "key, take tanh and the dot product with v; the result is (Tq, B, Tk)."),
+    hint=("project every query with W_q and every key with W_k (weights are (out, in): W_q is (A, Dq), so "
+          "the projected queries are Q @ W_q.T), add each projected query to each projected key, take tanh "
+          "and the dot product with v; the result is (Tq, B, Tk)."),
     more=("(Q @ W_q.T)[:, :, None, :] is (Tq, B, 1, A) and (K @ W_k.T).transpose(1, 0, 2)[None] is "
           "(1, B, Tk, A): tanh of their sum, then @ v."),
+    slips=_ADDITIVE_SLIPS,
     forbid=("rnnlib.attention.AdditiveAttention.scores", "rnnlib.attention.AdditiveAttention.forward"),
 )
 def additive_scores():
@@ -67,6 +127,7 @@ def additive_scores():
           "last axis; the mask is (Tk, B), the scores (Tq, B, Tk)."),
     more=("e = where(mask.T[None], scores, -inf); subtract the row maximum, exponentiate, divide by the row "
           "sum."),
+    slips=_SOFTMAX_SLIPS,
     forbid=("rnnlib.attention.masked_softmax", "rnnlib.attention._softmax"),
 )
 def masked_softmax():
@@ -155,6 +216,7 @@ def context():
           "(mask=None: every key takes part); c_t = sum_s a_(t,s) v_s."),
     more=("per sequence b: e = Q[:, b] @ K[:, b].T / sqrt(d); masked, stable softmax over the last axis; "
           "c[:, b] = a @ V[:, b]."),
+    slips=_DOT_SLIPS,
     forbid=("rnnlib.attention.dot_product_attention",),
 )
 def scaled_dot_product_attention():
@@ -174,7 +236,7 @@ def scaled_dot_product_attention():
     rng = np.random.default_rng(94)
     cases = []
     for label, Tq, Tk, B, d, Dv, pads, scale, dtype, hint in (
-        ("no mask (None), Tq=2, Tk=3, B=2, d=4", 2, 3, 2, 4, 3, None, 1.0, np.float64, None),
+        ("no mask (None), Tq=2, Tk=3, B=2, d=4, Dv=5", 2, 3, 2, 4, 5, None, 1.0, np.float64, None),
         ("sequence 0 left-padded by 1", 3, 4, 2, 3, 2, (1, 0), 1.0, np.float64, None),
         ("d=16: the scale 1/sqrt(d) matters", 2, 3, 1, 16, 2, (0,), 1.0, np.float64,
          "divide the dot products by sqrt(d) = sqrt(Q.shape[-1]) before the softmax."),
