@@ -26,12 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PRINT_CSS = """
 @media print {
-  .rnnfig-controls, .rnnfig-note, .rnnfig-reset, .rnnfig-fullscreen, .headerlink,
+  .rnnfig-controls, .rnnfig-note, .rnnfig-buttons, .headerlink,
   .header-article, .prev-next-area, .bd-footer, .bd-footer-article, .bd-footer-content,
   .search-button, .theme-switch-button, .dropdown-download-buttons { display: none !important; }
   .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
   div.cell_output, pre { white-space: pre-wrap !important; word-break: break-word; overflow: visible !important; }
-  img.rnnfig-frame { max-width: 100% !important; break-inside: avoid; }
+  img.rnnfig-frame { max-width: 100% !important; min-width: 0 !important; break-inside: avoid; }
+  figure { break-inside: avoid; }   /* a numbered figure and its caption on one page */
   details.dropdown, .toggle-details { display: block; }
 }
 """

@@ -6,6 +6,7 @@ where ``.ci/run`` makes it and its absence is a failure.
 import html
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -68,4 +69,22 @@ def test_figures_are_printed_at_their_default_frame():
         xobjects = page.get("/Resources", {}).get("/XObject", {})
         images += sum(1 for ref in xobjects.values() if ref.get_object().get("/Subtype") == "/Image")
     assert images >= 10, f"only {images} images in the PDF"
-    assert not any("One slider at a time" in text for text in TEXT), "figure controls printed"
+    # the note over a one-control-at-a-time figure and the Reset / Full screen buttons
+    # (rnnlib.widgets) are for the screen; a button prints as a line of its own
+    noted = [i + 1 for i, text in enumerate(TEXT) if "One control at a time" in text]
+    assert not noted, f"a figure's control note is printed on pages {noted[:10]}"
+    buttons = [i + 1 for i, text in enumerate(TEXT)
+               if any(line.strip() in ("Reset", "Full screen", "Reset Full screen") for line in text.splitlines())]
+    assert not buttons, f"a figure's Reset or Full screen button is printed on pages {buttons[:10]}"
+
+
+def test_every_numbered_figure_is_printed_with_its_caption():
+    """Each "Figure 4.2" of the HTML book is printed as often as the page shows it (caption and references)."""
+    shown = Counter()
+    for page in (HTML / "book").glob("*.html"):
+        text = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+        shown.update(re.findall(r"Figure \d+(?:\.\d+)?", html.unescape(text)))
+    printed = Counter(re.sub(r"\s+", " ", m) for m in re.findall(r"Figure\s+\d+(?:\.\d+)?", " ".join(TEXT)))
+    assert shown, "no numbered figure in the HTML book"
+    short = {n: (printed[n], k) for n, k in shown.items() if printed[n] < k}
+    assert not short, f"figures printed fewer times than the HTML book shows them (printed, shown): {short}"

@@ -156,8 +156,8 @@ def stock_predictor(h, *, W_1, W_2, b, W_3, b_3, X_1, X_2, X_3):
     h["output"].set_text(f"{v['output']:.4f}")
     h["head"].set_text(_sub(f"W_3 = {W_3:+.1f}\nb_3 = {b_3:+.1f}"))
     h["shared"].set_text(_sub(f"shared by all three steps:  W_1 = {W_1:+.1f},  W_2 = {W_2:+.1f},  b = {b:+.1f}"))
-    return (f"h_1 = {v['h_1']:.4f}, h_2 = {v['h_2']:.4f}, h_3 = {v['h_3']:.4f}; "
-            f"predicted price for day 4: {v['output']:.4f}.")
+    return _sub(f"h_1 = {v['h_1']:.4f}, h_2 = {v['h_2']:.4f}, h_3 = {v['h_3']:.4f}; "
+                f"predicted price for day 4: {v['output']:.4f}.")
 
 
 def _activation_setup(fig):

@@ -159,7 +159,7 @@ def learning_rate_explorer(h, *, lr):
     ups = int(np.sum(np.diff(run["loss"][-50:]) > 0))  # rises among the last 50 steps
     trend = "lower" if final < run["loss"][0] else "higher"
     verdict = f"{trend} than at the start" + (", oscillating" if ups >= 10 else "")
-    return (f"learning rate {lr:g}: training loss {run['loss'][0]:.4f} -> {final:.4f} after {STEPS} steps "
+    return (f"learning rate {lr:g}: training loss {run['loss'][0]:.4f} → {final:.4f} after {STEPS} steps "
             f"({verdict}); test MSE {run['test_mse']:.4f}, 'tomorrow = today' {base_test:.4f}.")
 
 
@@ -235,12 +235,12 @@ def _w3_setup(fig):
     lr=Choice(W3_LEARNING_RATES, default=10.0, label="learning rate \u03b1"),
 )
 def descent_on_W3(h, *, lr):
-    """Gradient descent on one weight: the steps W_3 - alpha dJ/dW_3 along the loss curve."""
+    """Gradient descent on one weight: the steps W₃ − α ∂J/∂W₃ along the loss curve."""
     grid, curve = _w3_curve()
     W, J = w3_descent(lr)
     h["path"].set_data(W, J)
     h["losses"].set_data(np.arange(len(J)), J)
     h["title"].set_text(f"\u03b1 = {lr:g}: W\u2083 after {len(W) - 1} steps = {W[-1]:.3f}")
     best = grid[np.argmin(curve)]
-    return (f"learning rate {lr:g}: W_3 goes {W[0]:g} -> {W[-1]:.3f} in {len(W) - 1} steps "
-            f"(the minimum is near {best:.2f}); J {J[0]:.4f} -> {J[-1]:.4f}.")
+    return (f"learning rate {lr:g}: W₃ goes {W[0]:g} → {W[-1]:.3f} in {len(W) - 1} steps "
+            f"(the minimum is near {best:.2f}); J {J[0]:.4f} → {J[-1]:.4f}.")

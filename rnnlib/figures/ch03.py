@@ -39,7 +39,7 @@ import numpy as np
 
 from rnnlib._checks import check_real, check_whole, fail
 from rnnlib.clip import clip_by_global_norm
-from rnnlib.figures.common import CELL_COLORS
+from rnnlib.figures.common import CELL_COLORS, sub, sup, times_ten_to
 from rnnlib.gradient_flow import ACT_GRAD, LOG10_MAX, LOG10_MIN, gradient_factors, lag_norms
 from rnnlib.losses import mse
 from rnnlib.rnn import RNN
@@ -148,16 +148,16 @@ def _setup_through_time(fig):
 
 @interactive(
     figsize=(6.4, 3.9),
-    W_2=Slider(0.1, 4.0, 0.1, default=4.0, label="recurrent weight W_2"),
+    W_2=Slider(0.1, 4.0, 0.1, default=4.0, label="recurrent weight W₂"),
     T=Slider(50, 600, 50, default=100, label="sequence length T"),
     setup=_setup_through_time,
     # the chapter's "things to try" and what the caption then says; W_2 in steps of 0.4 and T of
     # 100 in the HTML face (plus the defaults and the values tried): the page stays within its budget
     tries=[
-        Try({"W_2": 4.0, "T": 100}, "W_2^100 is 1.607e+60 in float64 (exactly 10^60.2)"),
-        Try({"T": 550}, "W_2^550 is inf in float64"),
-        Try({"W_2": 1.0}, "W_2^100 is 1 in float64"),
-        Try({"W_2": 0.2}, "W_2^100 is 1.268e-70 in float64"),
+        Try({"W_2": 4.0, "T": 100}, "W₂¹⁰⁰ is 1.607e+60 in float64 (exactly 1.61 × 10⁶⁰)"),
+        Try({"T": 550}, "W₂⁵⁵⁰ is inf in float64"),
+        Try({"W_2": 1.0}, "W₂¹⁰⁰ is 1 in float64"),
+        Try({"W_2": 0.2}, "W₂¹⁰⁰ is 1.268e-70 in float64"),
     ],
     html_values=11,
 )
@@ -176,16 +176,16 @@ def gradient_through_time(handles, *, W_2, T):
         end = float(np.clip(exact[-1], -Y_LIMIT + 90, Y_LIMIT - 90)) + (12 if up else -12)
         h["end"].set_position((0.985 * T, end))
         h["end"].set_va("bottom" if up else "top")
-        h["end"].set_text(f"10^{exact[-1]:.1f}")
+        h["end"].set_text(f"$10^{{{exact[-1]:.1f}}}$")
     overflow = _first(np.isinf(lin))
     handles["overflow"].set_visible(overflow is not None)
     if overflow is not None:
         handles["overflow"].set_text(f"OVERFLOW: $W_2^k$ = inf in float64 from step {overflow} on;\n"
                                      "an update with this gradient would turn every weight into nan")
     handles["ax"].set_xlim(0, T)
-    return (f"W_2 = {W_2:.1f}, T = {T}: through all {T} steps the linear RNN's factor W_2^{T} is "
-            f"{_fmt(lin[-1])} in float64 (exactly 10^{lin_exact[-1]:.1f}); the tanh RNN's is "
-            f"{_fmt(tanh[-1])} (exactly 10^{tanh_exact[-1]:.1f}).")
+    return (f"W₂ = {W_2:.1f}, T = {T}: through all {T} steps the linear RNN's factor W₂{sup(T)} is "
+            f"{_fmt(lin[-1])} in float64 (exactly {times_ten_to(lin_exact[-1])}); the tanh RNN's is "
+            f"{_fmt(tanh[-1])} (exactly {times_ten_to(tanh_exact[-1])}).")
 
 
 # ---------------------------------------------------------------- the matrix case
@@ -260,7 +260,7 @@ def lag_curves(rho):
 
 
 #: The values of the spectral-radius slider of :data:`gradient_vs_lag`.
-RHO_SLIDER = Slider(0.5, 2.0, 0.1, default=1.0, label="spectral radius of W^h")
+RHO_SLIDER = Slider(0.5, 2.0, 0.1, default=1.0, label="spectral radius ρ of Wʰ")
 
 
 @functools.lru_cache(maxsize=1)
@@ -315,7 +315,7 @@ def gradient_vs_lag(handles, *, rho):
     return (f"Spectral radius {rho:.3g}: the gradient that reaches {T} steps back (median of {nets} random "
             f"networks; band: their range) has norm {last['identity']:.3g} in the linear RNN and "
             f"{last['tanh']:.3g} in the tanh RNN with the same weights (it starts at 1; "
-            f"rho^{T} = {float(rho) ** T:.3g}).")
+            f"ρ{sup(T)} = {float(rho) ** T:.3g}).")
 
 
 # ---------------------------------------------------------------- a step off a cliff
@@ -415,10 +415,10 @@ def cliff_step(handles, *, w_0):
                f"plain step: w = {w_plain:.3g}, loss {loss_plain:.3f}")
     _show_step(handles["clipped"], ax, w_0, loss_0, w_clip, loss_clip,
                f"clipped to norm {c['max_norm']:g}: w = {w_clip:.3g}, loss {loss_clip:.3f}")
-    ax.set_title(f"from w = {w_0:.2f} (loss {loss_0:.3f}), dJ/dw = {g:.3g}, lr = {c['lr']:g}",
+    ax.set_title(f"from w = {w_0:.2f} (loss {loss_0:.3f}), ∂J/∂w = {g:.3g}, learning rate {c['lr']:g}",
                  fontsize="medium")
     return (f"From w = {w_0:.2f} (loss {loss_0:.3f}) the gradient is {g:.3g}. The plain step "
-            f"w - {c['lr']:g} * dJ/dw lands at w = {w_plain:.3g} with loss {loss_plain:.3f}; clipped to "
+            f"w − {c['lr']:g} · ∂J/∂w lands at w = {w_plain:.3g} with loss {loss_plain:.3f}; clipped to "
             f"norm {c['max_norm']:g} it lands at w = {w_clip:.3g} with loss {loss_clip:.3f}.")
 
 
@@ -551,7 +551,7 @@ def _setup_states(fig):
     # values and every 0.01: the page stays within its weight budget)
     tries=[
         Try({"w": 1.94}, "escapes at step 37"),
-        Try({"w": 1.95}, "h_50 = -0.680, and it escapes at step 76"),
+        Try({"w": 1.95}, "h₅₀ = -0.680, and it escapes at step 76"),
         Try({"w": 1.96}, "a negative stable state traps it"),
         Try({"w": 1.945}, "escapes at step 47"),
         Try({"w": 1.9475}, "escapes at step 57"),
@@ -570,5 +570,5 @@ def cliff_states(handles, *, w):
     kind = "a negative stable state traps it" if w > w_c else "no negative stable state"
     handles["ax"].set_title(f"w = {w:.4f}: {kind}; $h_{{{c['T']}}}$ = {h[c['T']]:+.3f}, {when.replace('is ', '')}",
                             fontsize="medium")
-    return (f"With w = {w:.4f} ({kind}) the state starts at h_0 = {c['h0']:g}, "
-            f"h_{c['T']} = {h[c['T']]:+.3f}, and it {when}.")
+    return (f"With w = {w:.4f} ({kind}) the state starts at h₀ = {c['h0']:g}, "
+            f"h{sub(c['T'])} = {h[c['T']]:+.3f}, and it {when}.")
