@@ -113,3 +113,56 @@ def test_known_slips_get_their_own_hint(capsys):
     ):
         result, out = verdict(checker, fn, capsys)
         assert not result and words in out, (checker, fn.__name__, out)
+
+
+def _greedy(start=1, feed_back=True, carry_state=True, keep_eos=True, transpose=False):
+    def my_greedy_decode(step, d0, max_len):
+        B = d0.shape[0]
+        y, d, done, out = np.full(B, start), d0, np.zeros(B, bool), []
+        for _ in range(max_len):
+            z, d_new = step(y if feed_back else np.full(B, 1), d if carry_state else d0)
+            d = d_new
+            y = z.argmax(axis=-1)
+            if keep_eos:
+                y = np.where(done, 2, y)
+            out.append(y)
+            done |= y == 2
+            if done.all():
+                break
+        return np.stack(out).T if transpose else np.stack(out)
+    return my_greedy_decode
+
+
+def test_greedy_and_beam_and_loss_slips_are_named(capsys):
+    """A decoder that forgets the state, the feedback or BOS, or keeps writing after EOS, is caught and
+    named; so are a loss with the wrong sign or no mean, and a beam that keeps at most K."""
+    assert verdict("greedy_decode", _greedy(), capsys)[0]
+    for kwargs, words in ((dict(carry_state=False), "from d0"), (dict(feed_back=False), "reads BOS at every"),
+                          (dict(start=0), "first input is PAD"), (dict(transpose=True), "one row per step"),
+                          (dict(keep_eos=False), "keep writing EOS")):
+        result, out = verdict("greedy_decode", _greedy(**kwargs), capsys)
+        assert not result and words in out, (kwargs, out)
+
+    def sign_flipped(logits, targets, mask):
+        loss, d = sequence_cross_entropy(logits, targets, mask)
+        return loss, -d
+
+    def summed(logits, targets, mask):
+        loss, d = sequence_cross_entropy(logits, targets, mask)
+        return loss * mask.sum(), d * mask.sum()
+
+    def unstable(logits, targets, mask):
+        p = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+        onehot = np.eye(logits.shape[-1])[np.where(mask, targets, 0)]
+        N = mask.sum()
+        return -np.log((p * onehot).sum(-1))[mask].sum() / N, (p - onehot) * mask[..., None] / N
+
+    def at_most_K(scores, log_probs, k):
+        return beam_step(scores, log_probs, min(k, len(scores)))
+
+    for checker, fn, words in (("sequence_cross_entropy", sign_flipped, "wrong sign"),
+                               ("sequence_cross_entropy", summed, "divide both by N"),
+                               ("sequence_cross_entropy", unstable, "overflow"),
+                               ("beam_step", at_most_K, "at most K survivors")):
+        result, out = verdict(checker, fn, capsys)
+        assert not result and words in out, (checker, out)

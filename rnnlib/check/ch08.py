@@ -93,6 +93,24 @@ def _loss_case(rng, T, B, V, pad, dtype=np.float64):
     return z, y, m
 
 
+def _loss_reference(logits, targets, mask):
+    from rnnlib.seq2seq import sequence_cross_entropy as reference
+
+    return reference(logits, targets, mask)
+
+
+_LOSS_SLIPS = (
+    Slip(lambda z, y, m: (_loss_reference(z, y, m)[0], -_loss_reference(z, y, m)[1]),
+         "your dlogits has the wrong sign: the gradient of -log p(target) is softmax(z) - onehot(target), "
+         "positive on the wrong tokens."),
+    Slip(lambda z, y, m: tuple(x * m.sum() for x in _loss_reference(z, y, m)),
+         "your loss and gradient are sums over the real tokens: divide both by N = mask.sum() (the mean)."),
+    Slip(lambda z, y, m: (_loss_reference(z, y, m)[0], _loss_reference(z, y, m)[1] * m.sum()),
+         "your loss is right but dlogits is N = mask.sum() times too large: the mean's gradient is divided "
+         "by N as well."),
+)
+
+
 @checker(
     "sequence_cross_entropy(logits, targets, mask) -> (loss, dlogits)",
     summary=("`{name}` gives the mean cross-entropy over the real tokens and its gradient, zero at padding, "
@@ -101,6 +119,7 @@ def _loss_case(rng, T, B, V, pad, dtype=np.float64):
           "the gradient is (p - onehot) / N at real tokens and 0 at padding."),
     more=("N = mask.sum(); loss = -sum of log softmax(logits)[t, b, targets[t, b]] over the mask / N; "
           "dlogits = (softmax(logits) - onehot(targets)) * mask[..., None] / N."),
+    slips=_LOSS_SLIPS,
     forbid=("rnnlib.seq2seq.sequence_cross_entropy",),
 )
 def sequence_cross_entropy():
@@ -125,13 +144,17 @@ def sequence_cross_entropy():
         ("a padded batch: sequence 1 has 2 padded steps", 4, 3, 6, (0, 2, 0), np.float64,
          "divide by the number of REAL tokens (mask.sum()), not by T*B, and zero the gradient at padding."),
         ("one real token", 3, 1, 4, (2,), np.float64, None),
-        ("logits of +-50 (exp overflows without the max subtracted)", 3, 2, 5, (0, 1), np.float64,
+        ("logits shifted by +-800 (np.exp overflows or underflows without the max subtracted)", 3, 2, 5,
+         (0, 1), np.float64,
          "subtract the maximum logit before exponentiating (a stable log-softmax)."),
         ("float32 logits", 3, 2, 5, (1, 0), np.float32, FLOAT32_HINT),
     ):
         z, y, m = _loss_case(rng, T, B, V, pad, dtype)
-        if label.startswith("logits of"):
-            z = (25 * z).astype(dtype)
+        if label.startswith("logits shifted"):
+            # spread 50 within a row (every p stays far above 0), each row shifted by +800 or -800:
+            # exp(800) overflows and exp(-800) is 0 unless the row's maximum is subtracted first
+            shift = 800.0 * np.where(np.arange(T * B).reshape(T, B, 1) % 2 == 0, 1.0, -1.0)
+            z = (25 * z + shift).astype(dtype)
         loss, dz = reference(z, y, m)
         if dtype == np.float32:
             loss = np.float32(loss)
@@ -153,12 +176,57 @@ def _greedy_model(seed, V, H):
     params = model.init(np.random.default_rng(seed))
     params["b_y"] = params["b_y"].copy()
     params["b_y"][2] -= 1.0  # EOS a little less likely: outputs of a few steps
+    # a state that matters: larger recurrent and output weights, so a decoder that forgets to carry d
+    # (or to feed back y) writes other ids
+    params["dec.W"] = params["dec.W"].copy()
+    params["dec.W"][:, V:] *= 4.0
+    params["W_y"] = 4.0 * params["W_y"]
 
     def step(y_prev, d_prev):
         z, d, _ = model.decoder_step(params, y_prev, d_prev)
         return z, d
 
     return model, params, step
+
+
+def _greedy_variant(step, d0, max_len, feed_back=True, carry_state=True, start=1):
+    """Greedy decoding with a typical slip: BOS fed at every step, d0 used at every step, or another
+    first input than BOS (``start``)."""
+    B = d0.shape[0]
+    y, d, done, out = np.full(B, start), d0, np.zeros(B, bool), []
+    for _ in range(max_len):
+        z, d_new = step(y if feed_back else np.full(B, 1), d if carry_state else d0)
+        d = d_new
+        y = np.where(done, 2, z.argmax(axis=-1))
+        out.append(y)
+        done |= y == 2
+        if done.all():
+            break
+    return np.stack(out)
+
+
+_GREEDY_SLIPS = (
+    (dict(feed_back=False), "your ids are those of a decoder that reads BOS at every step: feed back the id "
+                            "it just wrote as the next y_prev."),
+    (dict(carry_state=False), "your ids are those of a decoder that starts every step from d0: pass the "
+                              "state the last step returned to the next step."),
+    (dict(start=0), "your ids are those of a decoder whose first input is PAD (id 0): every sequence starts "
+                    "from BOS (id 1)."),
+    (dict(start=2), "your ids are those of a decoder whose first input is EOS (id 2): every sequence starts "
+                    "from BOS (id 1)."),
+)
+
+
+def _greedy_slip(g, step, d0, max_len):
+    """The hint of the slip whose ids equal ``g``, or None."""
+    right = _greedy_variant(step, d0, max_len)
+    if g.ndim == 2 and np.array_equal(g.T, right):
+        return "your ids are (B, L), one row per sequence: return (L, B), one row per step."
+    for options, hint in _GREEDY_SLIPS:
+        wrong = _greedy_variant(step, d0, max_len, **options)
+        if wrong.shape == g.shape and np.array_equal(wrong, g):
+            return hint
+    return None
 
 
 def _greedy_test(seed, B, max_len, eos_bias=0.0):
@@ -177,11 +245,13 @@ def _greedy_test(seed, B, max_len, eos_bias=0.0):
                        "return the argmax ids, e.g. np.stack(outputs) of int arrays.")
         if g.shape != expected.shape:
             raise Fail(f"expected ids of shape {expected.shape} (steps, B), got {g.shape}",
-                       "stop as soon as every sequence has produced EOS (id 2), or after max_len steps; "
-                       "stack the steps along axis 0.")
+                       _greedy_slip(g, step, d0, max_len)
+                       or "stop as soon as every sequence has produced EOS (id 2), or after max_len steps; "
+                          "stack the steps along axis 0.")
         if not np.array_equal(g, expected):
             t, b = np.argwhere(g != expected)[0]
-            raise Fail(f"at step {t + 1}, sequence {b}: expected id {expected[t, b]}, got {g[t, b]}")
+            raise Fail(f"at step {t + 1}, sequence {b}: expected id {expected[t, b]}, got {g[t, b]}",
+                       _greedy_slip(g, step, d0, max_len))
     return test
 
 
@@ -211,12 +281,31 @@ def greedy_decode():
     """
     return [
         Case("one sequence, at most 6 steps", test=_greedy_test(83, 1, 6)),
-        Case("a batch of 3, at most 8 steps", test=_greedy_test(84, 3, 8),
+        # the sequences end at steps 5, 2 and 6; after its EOS the model would write other ids
+        Case("a batch of 3 that end at steps 5, 2 and 6, at most 8 steps", test=_greedy_test(104, 3, 8, 1.0),
              hint="after a sequence has produced EOS, keep writing EOS for it until all are done."),
         Case("max_len = 2 (stop even without EOS)", test=_greedy_test(85, 2, 2)),
         Case("EOS very likely: every sequence ends at step 1", test=_greedy_test(86, 3, 8, eos_bias=20.0),
              hint="check for the end after every step: here one step is enough."),
     ]
+
+
+def _beam_reference(scores, log_probs, k):
+    from rnnlib.seq2seq import beam_step as reference
+
+    return reference(scores, log_probs, k)
+
+
+_BEAM_SLIPS = (
+    Slip(lambda scores, lp, k: _beam_reference(scores, lp, min(k, len(scores))),
+         "you kept at most K survivors: a beam step keeps the k best of all K x V candidates, so one "
+         "hypothesis may have several children and another none.",
+         when=lambda scores, lp, k: k > len(scores)),
+    Slip(lambda scores, lp, k: _beam_reference(scores, lp, k)[:2] + (
+        lp[_beam_reference(scores, lp, k)[:2]],),
+         "your new_scores are the one-token log-probabilities: add the parent's score, "
+         "scores[parent] + log_probs[parent, token]."),
+)
 
 
 @checker(
@@ -227,6 +316,7 @@ def greedy_decode():
           "log_probs[i, j], keep the k highest of all K x V, best first."),
     more=("cand = scores[:, None] + log_probs; sort the flattened cand in decreasing order and keep k; "
           "parent = flat index // V, token = flat index % V."),
+    slips=_BEAM_SLIPS,
     forbid=("rnnlib.seq2seq.beam_step",),
 )
 def beam_step():
