@@ -32,6 +32,7 @@ PRINT_CSS = """
   .bd-main .bd-content .bd-article-container { max-width: 100% !important; }
   div.cell_output, pre { white-space: pre-wrap !important; word-break: break-word; overflow: visible !important; }
   img.rnnfig-frame { max-width: 100% !important; min-width: 0 !important; break-inside: avoid; }
+  figure > a.image-reference > img { max-width: 100% !important; }   /* book.css keeps it wide on screen */
   figure { break-inside: avoid; }   /* a numbered figure and its caption on one page */
   details.dropdown, .toggle-details { display: block; }
 }

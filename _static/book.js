@@ -28,7 +28,13 @@
   // Static figures scroll inside their link to the picture (book.css): only the
   // fading edge is marked, as a link already takes the keyboard focus.
   const FADE_ONLY = ".bd-article figure > a.image-reference";
+  // book.css keeps a figure's readable width in full screen on a phone; the
+  // figure's own min-width (inline) is overridden there by its full-screen style.
+  const keepReadable = () => document.querySelectorAll("img.rnnfig-frame").forEach((frame) => {
+    if (frame.style.minWidth) frame.style.setProperty("--book-min-width", frame.style.minWidth);
+  });
   const mark = () => {
+    keepReadable();
     widen();
     document.querySelectorAll(FADE_ONLY).forEach(more);
     document.querySelectorAll(SELECTOR).forEach((box) => {

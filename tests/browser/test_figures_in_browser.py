@@ -145,6 +145,10 @@ def test_controls_reset_and_full_screen(visit, page):
         figure.locator("button.rnnfig-zoom").click()
         box = figure.evaluate("root => { const r = root.getBoundingClientRect(); return [r.width, r.height]; }")
         assert box[0] >= PHONE["width"] - 1 and box[1] >= PHONE["height"] - 1, f"{name}: full screen is {box}"
+        # full screen never draws the frame narrower than on the page (its smallest text under 9 px)
+        shown, readable = figure.evaluate("root => { const f = root.querySelector('img.rnnfig-frame');"
+                                          " return [f.getBoundingClientRect().width, parseFloat(f.style.minWidth) || 0]; }")
+        assert shown >= readable - 1, f"{name}: full screen draws the frame {shown:.0f} px wide, under {readable:.0f}"
         figure.locator("button.rnnfig-zoom").press("Escape")
         assert not figure.evaluate("root => root.classList.contains('rnnfig-full')"), f"{name}: Escape did not close"
     assert not record.problems(), f"{page}:\n" + "\n".join(record.problems())
