@@ -25,8 +25,12 @@
     if (side) box.dataset.bookMore = side;
     else delete box.dataset.bookMore;
   };
+  // Static figures scroll inside their link to the picture (book.css): only the
+  // fading edge is marked, as a link already takes the keyboard focus.
+  const FADE_ONLY = ".bd-article figure > a.image-reference";
   const mark = () => {
     widen();
+    document.querySelectorAll(FADE_ONLY).forEach(more);
     document.querySelectorAll(SELECTOR).forEach((box) => {
       more(box);
       const scrolls = box.scrollWidth > box.clientWidth + 1;
@@ -57,7 +61,7 @@
   let pending = null;
   window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(mark, 150); });
   document.addEventListener("scroll", (event) => {
-    if (event.target instanceof Element && event.target.matches(SELECTOR)) more(event.target);
+    if (event.target instanceof Element && event.target.matches(`${SELECTOR}, ${FADE_ONLY}`)) more(event.target);
   }, { capture: true, passive: true });
 })();
 
