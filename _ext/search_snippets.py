@@ -27,6 +27,8 @@ SCRIPT = Path(__file__).with_name("search_offline.js")
 SKIPPED = {"search", "genindex"}
 DROPPED = ["script", "style", "img", "svg", ".headerlink", ".rnnfig-controls", ".rnnfig-data",
            ".cell_output", "div.math"]
+BLOCKS = ["p", "div", "li", "dt", "dd", "pre", "td", "th", "tr", "br", "figcaption", "blockquote",
+          "h1", "h2", "h3", "h4", "h5", "h6", "summary", "table", "ul", "ol", "dl"]
 INLINE_MATH = re.compile(r"^\s*\\\((.*)\\\)\s*$", re.DOTALL)
 
 
@@ -38,16 +40,21 @@ def page_sections(body):
             tag.decompose()
     for tag in soup.select("span.math"):
         tag.string = INLINE_MATH.sub(r"\1", tag.get_text()).strip()
+    # Words in one paragraph join as written ("[Cho et al., 2014]", not
+    # "[ Cho et al. , 2014 ]"); blocks (paragraphs, items, cells) are spaced apart.
+    for tag in soup.find_all(BLOCKS):
+        tag.insert_before(" ")
+        tag.append(" ")
     sections = []
     for section in soup.find_all("section"):
         own = [part for child in section.children
                if getattr(child, "name", None) != "section"
-               for part in [child.get_text(" ") if hasattr(child, "get_text") else str(child)]]
+               for part in [child.get_text() if hasattr(child, "get_text") else str(child)]]
         text = re.sub(r"\s+", " ", " ".join(own)).strip()
         if text:
             sections.append((section.get("id", ""), text))
     if not sections:
-        text = re.sub(r"\s+", " ", soup.get_text(" ")).strip()
+        text = re.sub(r"\s+", " ", soup.get_text()).strip()
         sections.append(("", text))
     return sections
 

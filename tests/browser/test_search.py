@@ -41,6 +41,9 @@ def test_search_lists_results_with_snippets_without_errors(browser, book_url, or
         raw = [snippets.nth(i).inner_text() for i in range(snippets.count())]
         tex = [text[:80] for text in raw if any(d in text for d in ("\\(", "\\)", "\\[", "\\]"))]
         assert not tex, f"snippets show TeX delimiters for {query!r} ({origin}): {tex[:2]}"
+        # text joined as written: "[Cho et al., 2014], the cell state", not "[ Cho et al. , 2014 ] , the"
+        spaced = [text[:80] for text in raw if any(gap in text for gap in (" ,", "[ ", " ]", " )"))]
+        assert not spaced, f"snippets with stray spaces for {query!r} ({origin}): {spaced[:2]}"
         assert not errors, f"console errors while searching {query!r} ({origin}): {errors[:3]}"
     finally:
         page.close()
