@@ -35,6 +35,7 @@ PRINT_CSS = """
   figure > a.image-reference > img { max-width: 100% !important; }   /* book.css keeps it wide on screen */
   figure { break-inside: avoid; }   /* a numbered figure and its caption on one page */
   details.dropdown, .toggle-details { display: block; }
+  details.hide > summary { display: none !important; }   /* "Hide code cell source": a screen control */
 }
 """
 PAGE_STYLE = "<style>body{font-family:sans-serif;margin:3cm 2.2cm}h1{font-size:28pt}" \
