@@ -285,27 +285,35 @@ def linear_backward(W, X, x_blocks, h_blocks):
     for rows, dA in x_blocks:
         dA2 = dA.reshape(T * B, -1)
         dWT = empty((D, dA2.shape[1]), W.dtype)
-        dW[rows, :D] = np.matmul(X2.T, dA2, out=dWT).T  # dW^x = sum_t dA_t^T x_t
+        # dW^x = sum_t dA_t^T x_t
+        dW[rows, :D] = np.matmul(X2.T, dA2, out=dWT).T
         del dWT
         db[rows] = dA2.sum(axis=0)  # db = sum_t dA_t
-        if dXT is None:
-            dXT = np.matmul(W[rows, :D].T, dA2.T, out=empty((D, T * B), W.dtype))  # dx_t = dA_t W^x, transposed
+        if dXT is None:  # dx_t = dA_t W^x, transposed
+            dXT = np.matmul(W[rows, :D].T, dA2.T,
+                            out=empty((D, T * B), W.dtype))
         else:
-            part = np.matmul(W[rows, :D].T, dA2.T, out=part if part is not None else empty((D, T * B), W.dtype))
+            if part is None:
+                part = empty((D, T * B), W.dtype)
+            np.matmul(W[rows, :D].T, dA2.T, out=part)
             dXT += part
     del part
     for rows, dA, S in h_blocks:
         k = dA.shape[2]
         dWhT = empty((W.shape[1] - D, k), W.dtype)
-        if isinstance(S, Previous):  # h_0, then h_1 .. h_{T-1}: two products, no copy of the states
-            np.matmul(S.first.T, dA[0], out=dWhT)  # dW^h = dA_1^T h_0 + sum_{t>1} dA_t^T h_{t-1}
+        if isinstance(S, Previous):
+            # h_0, then h_1 .. h_{T-1}: two products, no copy of the states;
+            # dW^h = dA_1^T h_0 + sum_{t>1} dA_t^T h_{t-1}
+            np.matmul(S.first.T, dA[0], out=dWhT)
             if T > 1:
-                rest = np.matmul(S.seq[:-1].reshape((T - 1) * B, -1).T, dA[1:].reshape((T - 1) * B, k),
+                rest = np.matmul(S.seq[:-1].reshape((T - 1) * B, -1).T,
+                                 dA[1:].reshape((T - 1) * B, k),
                                  out=empty(dWhT.shape, W.dtype))
                 dWhT += rest
                 del rest
         else:
-            np.matmul(S.reshape(T * B, -1).T, dA.reshape(T * B, k), out=dWhT)  # dW^h = sum_t dA_t^T s_t
+            # dW^h = sum_t dA_t^T s_t
+            np.matmul(S.reshape(T * B, -1).T, dA.reshape(T * B, k), out=dWhT)
         dW[rows, D:] = dWhT.T
         del dWhT
     dX = empty((T, B, D), W.dtype)

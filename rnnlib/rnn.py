@@ -121,10 +121,12 @@ class RNN(Cell):
         dh = np.empty_like(dh_next)
         Wh = W[:, D:]
         for t in reversed(range(T)):
-            np.add(dH[t], dh_next, out=dh)  # total gradient on h_t: from the loss and from step t+1
+            # the total gradient on h_t: from the loss and from step t+1
+            np.add(dH[t], dh_next, out=dh)
             act_grad(Hs[t], dA[t])
             dA[t] *= dh  # backprop through h_t = act(a_t)
             np.matmul(dA[t], Wh, out=dh_next)  # backprop through W^h h_{t-1}
         H_prev = Previous(Hs, trace["state0"]["h"])
-        dW, db, dX = linear_backward(W, X, [(slice(None), dA)], [(slice(None), dA, H_prev)])
+        dW, db, dX = linear_backward(W, X, [(slice(None), dA)],
+                                     [(slice(None), dA, H_prev)])
         return {"W": dW, "b": db, "X": dX, "h": dh_next}

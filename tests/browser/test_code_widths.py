@@ -17,10 +17,7 @@ PAGES = sorted(p.relative_to(HTML).as_posix() for p in (HTML / "book").glob("*.h
 
 # Pages with a block known to be too wide, and why; each must still fail here
 # (strict xfail), so whoever fixes the source also removes its line.
-PENDING = {
-    "book/02_backprop_through_time.html": "its literalincludes of rnnlib/rnn.py (RNN._backward) and rnnlib/_cell.py "
-                                          "(linear_backward) show source lines of up to 108 characters",
-}
+PENDING = {}
 
 WIDE_BLOCKS = """() => {
   document.querySelectorAll('.admonition.toggle.toggle-hidden > .admonition-title').forEach(t => t.click());
