@@ -1,4 +1,5 @@
-"""Figures of chapter 8, "Sequence to sequence, and its bottleneck" (some reused by chapter 9).
+"""Figures of chapter 8, "Sequence to sequence, and its bottleneck" (the date models
+and their decoding, shared with chapter 9, are in :mod:`rnnlib.figures.date_models`).
 
 * :data:`decoding_explorer` (interactive): the shipped date model without
   attention (:mod:`rnnlib.pretrained_seq2seq`) decodes one of
@@ -11,46 +12,14 @@
 * :func:`accuracy_by_length`: the bottleneck sweep, exact match against
   the source length, median over seeds with the min-max range.
 """
-import functools
-
 import numpy as np
 
 from rnnlib.figures.common import running_mean, static_figure
-from rnnlib.figures.common import CELL_COLORS
+from rnnlib.figures.date_models import EXAMPLES, MAX_STEPS, MODEL_COLORS, date_models, decode, token_label
 from rnnlib.widgets import Choice, Slider, interactive
 
 __all__ = ["MODEL_COLORS", "EXAMPLES", "date_models", "decode", "decoding_explorer", "learning_curves",
            "exposure_bias", "accuracy_by_length", "token_label"]
-
-#: Colours of the two models: the encoder-decoder is made of GRUs (the GRU's colour); attention purple.
-MODEL_COLORS = {"plain": CELL_COLORS["GRU"], "attention": "C4"}
-#: The example inputs of the explorers (held-out dates, several formats).
-EXAMPLES = ("the 3rd of May 1979", "Thursday, 21 December 2034", "03/05/79", "29 feb 96")
-MAX_STEPS = 11  # "yyyy-mm-dd" and EOS
-
-
-@functools.lru_cache(maxsize=1)
-def date_models():
-    """The shipped date models, ``{"plain": Loaded, "attention": Loaded}`` (cached)."""
-    from rnnlib import pretrained_seq2seq
-
-    return pretrained_seq2seq.load_date_models()
-
-
-@functools.lru_cache(maxsize=32)
-def decode(variant, source):
-    """:meth:`rnnlib.seq2seq.Seq2Seq.decode_steps` of a shipped date model on ``source`` (cached)."""
-    from rnnlib.seqtasks import DATE_SOURCE_VOCAB
-
-    m = date_models()[variant]
-    return m.model.decode_steps(m.params, DATE_SOURCE_VOCAB.encode(source), max_len=MAX_STEPS)
-
-
-def token_label(i):
-    """How a target id prints in the figures ("</s>" for the end)."""
-    from rnnlib.seqtasks import DATE_TARGET_VOCAB
-
-    return DATE_TARGET_VOCAB.token(i)
 
 
 def _explorer_setup(fig):

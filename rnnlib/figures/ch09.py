@@ -1,7 +1,7 @@
 """Figures of chapter 9, "Attention, and the step to Transformers".
 
 * :data:`attention_explorer` (interactive): the shipped date model with
-  attention decodes one of :data:`rnnlib.figures.ch08.EXAMPLES`; at the chosen
+  attention decodes one of :data:`rnnlib.figures.date_models.EXAMPLES`; at the chosen
   step the figure shows the weights a_{t,s} over the input characters (bars)
   and the character produced, above the whole weight matrix with the current
   row marked. Every (example, step) frame is precomputed for the HTML book.
@@ -17,7 +17,7 @@ import functools
 import numpy as np
 
 from rnnlib.figures.common import static_figure
-from rnnlib.figures.ch08 import EXAMPLES, MAX_STEPS, MODEL_COLORS, date_models, decode, token_label
+from rnnlib.figures.date_models import EXAMPLES, MAX_STEPS, MODEL_COLORS, date_models, decode, token_label
 from rnnlib.widgets import Choice, Slider, interactive
 
 __all__ = ["BEAM_EXAMPLES", "attention_explorer", "beam", "beam_explorer", "cost_curves", "shown"]
