@@ -148,7 +148,7 @@ def _setup_through_time(fig):
 
 @interactive(
     figsize=(6.4, 3.9),
-    W_2=Slider(0.1, 4.0, 0.1, default=4.0, label="recurrent weight W₂"),
+    W_2=Slider(0.1, 5.0, 0.1, default=4.0, label="recurrent weight W₂"),
     T=Slider(50, 600, 50, default=100, label="sequence length T"),
     setup=_setup_through_time,
     # the chapter's "things to try" and what the caption then says; W_2 in steps of 0.4 and T of

@@ -91,12 +91,13 @@ def _explorer_setup(fig):
 
 
 @interactive(
-    b_r=Slider(-6, 6, 3, default=6, label="reset-gate bias b_r"),
+    b_r=Slider(-9, 9, 3, default=6, label="reset-gate bias b_r"),
     b_z=Slider(-6, 6, 3, default=-3, label="update-gate bias b_z"),
     figsize=(7.2, 5.4),
     setup=_explorer_setup,
     # The chapter's "things to try", each as the settings and what the caption then says. The
-    # default b_r = 6 (the slider's end) is the point: the reset gate open, the candidate sees the past.
+    # default b_r = 6 is the point: the reset gate open, the candidate sees the past; the slider
+    # goes one step further each way, so the default is not at its end.
     tries=[
         Try({"b_z": -6}, "zₜ = 0.500 at the markers and 0.002 elsewhere"),
         Try({"b_z": 6}, "zₜ = 1.000 at the markers and 0.998 elsewhere"),
