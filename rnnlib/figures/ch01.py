@@ -140,9 +140,16 @@ def _predictor_setup(fig):
     X_1=Slider(**_PRICE, default=0.25, label="X\u2081 (price, day 1)"),
     X_2=Slider(**_PRICE, default=0.5, label="X\u2082 (price, day 2)"),
     X_3=Slider(**_PRICE, default=0.75, label="X\u2083 (price, day 3)"),
-    # "Things to try" 1: with W_2 = 0 the day-1 price (any of its values) leaves the prediction unchanged.
+    # "Things to try": 1, with W_2 = 0 the day-1 price (any of its values) leaves the prediction
+    # unchanged; 2, with W_2 = 0.5 it moves the prediction a little; 3, a negative W_3.
     tries=[Try({"W_2": 0.0, "X_1": [0.0, 0.25, 0.5, 0.75, 1.0]},
-               f"predicted price for day 4: {predictor_values(1.0, 0.0, 2.0, -0.5, -1.0, 0.0, 0.5, 0.75)['output']:.4f}")],
+               f"predicted price for day 4: {predictor_values(1.0, 0.0, 2.0, -0.5, -1.0, 0.0, 0.5, 0.75)['output']:.4f}"),
+           Try({"X_1": 0.0},
+               f"predicted price for day 4: {predictor_values(1.0, 0.5, 2.0, -0.5, -1.0, 0.0, 0.5, 0.75)['output']:.4f}"),
+           Try({"X_1": 1.0},
+               f"predicted price for day 4: {predictor_values(1.0, 0.5, 2.0, -0.5, -1.0, 1.0, 0.5, 0.75)['output']:.4f}"),
+           Try({"W_3": -2.0},
+               f"predicted price for day 4: {predictor_values(1.0, 0.5, -2.0, -0.5, -1.0, 0.25, 0.5, 0.75)['output']:.4f}")],
 )
 def stock_predictor(h, *, W_1, W_2, b, W_3, b_3, X_1, X_2, X_3):
     """The 3-day stock-price predictor unrolled in time, with every value."""

@@ -29,7 +29,7 @@ from rnnlib.model import SequenceModel
 from rnnlib.optim import SGD
 from rnnlib.rnn import RNN
 from rnnlib.train import fit
-from rnnlib.widgets import Choice, interactive
+from rnnlib.widgets import Choice, Try, interactive
 
 __all__ = [
     "DATA_SEED", "N_DAYS", "N_TRAIN", "STEPS", "LEARNING_RATES", "W3_LEARNING_RATES",
@@ -146,6 +146,12 @@ def _lr_setup(fig):
     dpi=84,
     setup=_lr_setup,
     lr=Choice(LEARNING_RATES, default=10.0, label="learning rate \u03b1"),
+    # The chapter's "things to try", each as the settings and what the caption then says.
+    tries=[
+        Try({"lr": [0.3, 1.0, 10.0]}, "(lower than at the start)"),
+        Try({"lr": 30.0}, "oscillating)"),
+        Try({"lr": 100.0}, "(higher than at the start)"),
+    ],
 )
 def learning_rate_explorer(h, *, lr):
     """Training the 3-day predictor with gradient descent at several learning rates."""
@@ -233,6 +239,18 @@ def _w3_setup(fig):
     dpi=84,
     setup=_w3_setup,
     lr=Choice(W3_LEARNING_RATES, default=10.0, label="learning rate \u03b1"),
+    # The chapter's "things to try", each as the settings and what the caption then says:
+    # far from the minimum at 1 and 3, at it from 10 to 50, stuck between two values at 70,
+    # a higher loss than at the start at 100.
+    tries=[
+        Try({"lr": 1.0}, "W₃ goes 2 → 1.646 in 12 steps"),
+        Try({"lr": 3.0}, "W₃ goes 2 → 1.261 in 12 steps"),
+        Try({"lr": 10.0}, "W₃ goes 2 → 1.001 in 12 steps"),
+        Try({"lr": 30.0}, "W₃ goes 2 → 0.993 in 12 steps"),
+        Try({"lr": 50.0}, "W₃ goes 2 → 0.995 in 12 steps"),
+        Try({"lr": 70.0}, "W₃ goes 2 → 1.697 in 12 steps"),
+        Try({"lr": 100.0}, "J 0.0412 → 0.0481"),
+    ],
 )
 def descent_on_W3(h, *, lr):
     """Gradient descent on one weight: the steps W₃ − α ∂J/∂W₃ along the loss curve."""
